@@ -1,0 +1,1 @@
+// exports of assembly/cell — see docs/DESIGN.md

@@ -1,0 +1,1 @@
+// exports of assembly/head — see docs/DESIGN.md

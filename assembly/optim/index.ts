@@ -1,0 +1,1 @@
+// exports of assembly/optim — see docs/DESIGN.md

@@ -1,0 +1,37 @@
+// Every error the library throws on bad input is one of these, with a message that names the
+// problem (which tensor, which shape, which index). Callers can switch on `code`.
+
+export type ErrorCode =
+  | 'E_CONFIG'   // a model/optimizer/trainer option is missing, of the wrong type or out of range
+  | 'E_SHAPE'    // an array has the wrong length or dimensions
+  | 'E_VALUE'    // NaN, Infinity, or a value outside its domain (note out of range, label ≥ classes)
+  | 'E_EMPTY'    // an empty sequence / data set where data is required
+  | 'E_FORMAT'   // a file that is truncated, oversized, malformed or inconsistent
+  | 'E_DISPOSED' // use after dispose()
+  | 'E_NOT_FOUND'// a data set or file that is not where it was looked for
+  | 'E_KERNEL';  // a contract check inside the WebAssembly core failed (debug build)
+
+export class GatedRnnError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+export class ConfigError extends GatedRnnError { constructor(m: string) { super('E_CONFIG', m); } }
+export class ShapeError extends GatedRnnError { constructor(m: string) { super('E_SHAPE', m); } }
+export class ValueError extends GatedRnnError { constructor(m: string) { super('E_VALUE', m); } }
+export class EmptyError extends GatedRnnError { constructor(m: string) { super('E_EMPTY', m); } }
+export class FormatError extends GatedRnnError { constructor(m: string) { super('E_FORMAT', m); } }
+export class DisposedError extends GatedRnnError { constructor(m: string) { super('E_DISPOSED', m); } }
+export class NotFoundError extends GatedRnnError { constructor(m: string) { super('E_NOT_FOUND', m); } }
+export class KernelError extends GatedRnnError { constructor(m: string) { super('E_KERNEL', m); } }
+
+/** Throws ValueError naming `what` and the first bad index if `a` holds NaN or ±Infinity. */
+export function assertFinite(a: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (!Number.isFinite(v)) throw new ValueError(`${what}: element ${i} is ${v}; every value must be finite`);
+  }
+}

@@ -31,9 +31,9 @@ export function compileCore(build: BuildKind = defaultBuild()): WebAssembly.Modu
   let m = modules.get(build);
   if (!m) {
     if (build === 'relaxed') enableRelaxedSimd();
-    let bytes: Buffer;
+    let bytes: Uint8Array<ArrayBuffer>;
     const url = wasmPath(build);
-    try { bytes = readFileSync(url); } catch {
+    try { bytes = new Uint8Array(readFileSync(url)); } catch {
       throw new NotFoundError(`WebAssembly core not found at ${url.pathname}: run \`npm run build\` first`);
     }
     m = new WebAssembly.Module(bytes);

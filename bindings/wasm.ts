@@ -11,7 +11,7 @@ export type BuildKind = 'simd' | 'relaxed' | 'debug';
 
 /** A tiny module whose one function computes f32x4.relaxed_madd of three constants: it
  *  validates only where the engine runs relaxed SIMD. */
-export const RELAXED_PROBE: Uint8Array = (() => {
+export const RELAXED_PROBE: Uint8Array<ArrayBuffer> = (() => {
   const vconst = [0xfd, 0x0c, ...new Array(16).fill(0)];
   const body = [0x00, ...vconst, ...vconst, ...vconst, 0xfd, 0x85, 0x02, 0x0b];
   return new Uint8Array([

@@ -1,0 +1,9 @@
+// Platform-neutral exports (no Node built-ins): shared by bindings/node.ts and bindings/browser.ts.
+export * from './errors.js';
+export type { ModelConfig, Batch, LossResult, Unit, HeadType } from './model/types.js';
+export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult } from './model/model.js';
+export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION } from './model/file.js';
+export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/optimizer.js';
+export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
+export { Rng } from './data/rng.js';
+export { Core, instantiateCore, RELAXED_PROBE, type BuildKind } from './wasm.js';

@@ -1,0 +1,88 @@
+// Model files: safetensors with PyTorch state_dict names (README "Model files").
+// Metadata keys: format = "gatedrnn", format_version = "1", config = JSON of the ModelConfig.
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
+import { FormatError, GatedRnnError } from '../errors.js';
+import { resolveConfig } from './config.js';
+import { Model } from './model.js';
+import type { Core } from '../wasm.js';
+import type { ModelConfig } from './types.js';
+
+export const FORMAT = 'gatedrnn';
+export const FORMAT_VERSION = '1';
+
+/** The model's parameters and config as a safetensors file. */
+export function modelToSafetensors(model: Model): Uint8Array {
+  const tensors = new Map<string, Tensor>();
+  for (const name of model.paramNames()) tensors.set(name, { shape: model.paramShape(name), data: model.getParam(name) });
+  return encodeSafetensors(tensors, {
+    format: FORMAT,
+    format_version: FORMAT_VERSION,
+    config: JSON.stringify(model.publicConfig()),
+  });
+}
+
+/** Reads and checks a model file completely (config, every tensor's presence, shape and
+ *  finiteness) before a model is created; `config` overrides the file's metadata. */
+export function parseModelFile(bytes: Uint8Array, config?: ModelConfig): { config: ModelConfig; tensors: Map<string, Tensor> } {
+  const file = decodeSafetensors(bytes);
+  let cfg = config;
+  if (!cfg) {
+    const md = file.metadata;
+    if (md.format !== undefined && md.format !== FORMAT) throw new FormatError(`model file: metadata format is '${md.format}', expected '${FORMAT}'`);
+    if (md.format_version !== undefined && md.format_version !== FORMAT_VERSION) {
+      throw new FormatError(`model file: format_version '${md.format_version}' is not supported (this library reads '${FORMAT_VERSION}')`);
+    }
+    if (md.config === undefined) throw new FormatError('model file: no "config" in __metadata__; pass the ModelConfig explicitly');
+    try { cfg = JSON.parse(md.config) as ModelConfig; } catch {
+      throw new FormatError('model file: __metadata__.config is not valid JSON');
+    }
+  }
+  let resolved;
+  try { resolved = resolveConfig(cfg); } catch (e) {
+    throw new FormatError(`model file: its config is invalid: ${(e as Error).message}`);
+  }
+  return { config: cfg, tensors: checkTensors(file.tensors, resolved) };
+}
+
+function checkTensors(tensors: Map<string, Tensor>, c: ReturnType<typeof resolveConfig>): Map<string, Tensor> {
+  const H = c.hiddenSize, GH = c.gates * H, O = c.head.size;
+  const want = new Map<string, number[]>();
+  for (let l = 0; l < c.layers; l++) {
+    const I = l === 0 ? c.inputSize : H;
+    want.set(`weight_ih_l${l}`, [GH, I]);
+    want.set(`weight_hh_l${l}`, [GH, H]);
+    want.set(`bias_ih_l${l}`, [GH]);
+    want.set(`bias_hh_l${l}`, [GH]);
+    if (c.peepholes) want.set(`weight_peephole_l${l}`, [3, H]);
+  }
+  want.set('head.weight', [O, H]);
+  want.set('head.bias', [O]);
+  for (const name of tensors.keys()) {
+    if (!want.has(name)) throw new FormatError(`model file: unexpected tensor '${name}' for a ${describe(c)} model`);
+  }
+  for (const [name, shape] of want) {
+    const t = tensors.get(name);
+    if (!t) throw new FormatError(`model file: tensor '${name}' [${shape}] is missing for a ${describe(c)} model`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new FormatError(`model file: tensor '${name}' has shape [${t.shape}], the config needs [${shape}]`);
+    }
+    for (let i = 0; i < t.data.length; i++) {
+      if (!Number.isFinite(t.data[i])) throw new FormatError(`model file: tensor '${name}' element ${i} is ${t.data[i]}`);
+    }
+  }
+  return tensors;
+}
+
+function describe(c: ReturnType<typeof resolveConfig>): string {
+  const variant = c.unit === 'lstm' ? (c.peepholes ? ' (peepholes)' : '') : c.unit === 'gru' ? (c.resetAfter ? ' (reset-after)' : ' (reset-before)') : '';
+  return `${c.unit}${variant} ${c.layers}-layer I=${c.inputSize} H=${c.hiddenSize} ${c.head.type}-${c.head.size}`;
+}
+
+/** A model built from a parsed file on the given core. */
+export function modelFromParsed(parsed: { config: ModelConfig; tensors: Map<string, Tensor> }, core: Core): Model {
+  const model = new Model(parsed.config, core);
+  for (const [name, t] of parsed.tensors) model.setParam(name, t.data);
+  return model;
+}
+
+export { GatedRnnError };

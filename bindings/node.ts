@@ -1,0 +1,39 @@
+// Node entry point: loads the core from build/ (fs), reads and writes model files atomically.
+import { loadCore, defaultBuild, enableRelaxedSimd } from './core-node.js';
+import { Model } from './model/model.js';
+import { modelToSafetensors, parseModelFile, modelFromParsed } from './model/file.js';
+import { writeFileAtomic, readFileLimited } from './io/file-node.js';
+import type { ModelConfig } from './model/types.js';
+import type { BuildKind } from './wasm.js';
+
+export * from './index.js';
+export { loadCore, defaultBuild, enableRelaxedSimd };
+
+export interface CoreOptions {
+  /** 'relaxed' (fused multiply-add, default where the engine runs it), 'simd', or 'debug'
+   *  (bounds-checked contracts, slow). Env GATEDRNN_BUILD overrides the default. */
+  build?: BuildKind;
+}
+
+/** A new model with freshly initialised parameters, in its own WebAssembly instance. */
+export async function createModel(config: ModelConfig, opts: CoreOptions = {}): Promise<Model> {
+  return new Model(config, await loadCore(opts.build ?? defaultBuild()));
+}
+
+/** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */
+export async function modelFromSafetensors(bytes: Uint8Array, opts: CoreOptions & { config?: ModelConfig } = {}): Promise<Model> {
+  const parsed = parseModelFile(bytes, opts.config);
+  return modelFromParsed(parsed, await loadCore(opts.build ?? defaultBuild()));
+}
+
+/** Largest model file read (1 GiB). */
+export const MAX_MODEL_FILE_BYTES = 1 << 30;
+
+export async function loadModel(path: string, opts: CoreOptions & { config?: ModelConfig } = {}): Promise<Model> {
+  return modelFromSafetensors(await readFileLimited(path, MAX_MODEL_FILE_BYTES), opts);
+}
+
+/** Writes the model atomically (temp file + fsync + rename). */
+export async function saveModel(model: Model, path: string): Promise<void> {
+  await writeFileAtomic(path, modelToSafetensors(model));
+}

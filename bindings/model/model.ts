@@ -521,6 +521,30 @@ export class Model {
     return { ...r, gradNorm };
   }
 
+  /** Changes the learning rate of the current optimizer (keeps its state), e.g. for decay. */
+  setLearningRate(lr: number): void {
+    if (!this.optimizer) throw new ConfigError('no optimizer: call setOptimizer first');
+    if (!(lr > 0 && Number.isFinite(lr))) throw new ConfigError(`learning rate must be a positive number, got ${lr}`);
+    this.optimizer = { ...this.optimizer, lr };
+  }
+
+  /** Updates applied since setOptimizer. */
+  get updates(): number { return this.step; }
+
+  /** A copy of every parameter (arena layout), for keeping the best model during training. */
+  snapshotParams(): Float32Array {
+    return Float32Array.from(this.live.f32(this.paramsPtr, this.layout.floats));
+  }
+
+  /** Puts back parameters from snapshotParams() of this model. */
+  restoreParams(snapshot: Float32Array): void {
+    if (!(snapshot instanceof Float32Array) || snapshot.length !== this.layout.floats) {
+      throw new ShapeError(`snapshot must be a Float32Array of ${this.layout.floats} values from snapshotParams()`);
+    }
+    this.live.f32(this.paramsPtr, this.layout.floats).set(snapshot);
+    this.packedFresh = false;
+  }
+
   // --------------------------------------------------------------------------- streaming
 
   /** Step-by-step stateful inference over B parallel streams (for sampling and streaming). */

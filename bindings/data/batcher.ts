@@ -1,0 +1,317 @@
+// Batches of sequences for next-step prediction, written time-major straight into the
+// caller's arrays (normally fresh views of the model's WebAssembly arena), with no
+// intermediate copies.
+//
+// Next-step shift. A sequence of L frames f_0 .. f_{L−1} gives L − 1 predicted steps:
+//   x[t] = f_t (input), y[t] = f_{t+1} (target), mask[t] = 1, for t = 0 .. L−2.
+// The first frame is never predicted (as in Boulanger-Lewandowski 2012 and Chung 2014).
+//
+// Layout (DESIGN.md): x (T, B, dim), y (T, B, dim) or (T, B) class indices, mask (T, B); row
+// t·B + b holds slot b at step t. Sequences are left-aligned; after a sequence's last
+// predicted step its rows are 0 with mask 0. T of a batch is the longest item's predicted
+// steps. B is always the configured batch size: a partial last batch keeps B slots, the empty
+// ones all zero with mask 0 (or is dropped with `dropLast`).
+//
+// Chunking (`maxLength` = m). A sequence with P = L − 1 > m predicted steps becomes
+// ceil(P / m) items; chunk k covers frames [k·m, min(k·m + m, L − 1)] (m + 1 frames, the
+// last chunk fewer), so consecutive chunks share one frame: the last target of chunk k is
+// the first input of chunk k + 1. Every transition f_t → f_{t+1} is therefore predicted
+// exactly once per epoch and the frame count (the NLL denominator) is unchanged. Chunks are
+// independent items: they are shuffled separately and each starts from the model's initial
+// state, so the model sees no context from before its chunk (truncated training without
+// carrying state).
+//
+// Sorting (`sortBuckets` = k > 0). After the epoch's shuffle the item order is cut into
+// buckets of k·B items; each bucket is sorted by length (longest first, ties in shuffled
+// order), cut into batches of similar length, and then the order of all batches is shuffled
+// again, so the padding shrinks while each epoch still sees batches in random order.
+// Per-epoch randomness comes from (seed, epoch) alone: `epoch(e)` gives the same plan every
+// time it is called, in any order, on any platform.
+import { ConfigError, EmptyError, ShapeError, ValueError } from '../errors.js';
+import { NOTE_MIN, PIANO_UNITS, validateSequence, writeStep, type NoteSequence } from './pianoroll.js';
+import { deriveSeed, Rng } from './rng.js';
+
+export interface BatcherOptions {
+  /** Slots per batch (B). */
+  batchSize: number;
+  /** Seed of the per-epoch shuffles (default 1). */
+  seed?: number;
+  /** Shuffle the items every epoch (default true). Off: items in their given order. */
+  shuffle?: boolean;
+  /** Drop the last batch of an epoch when it has fewer than B items (default false: keep it). */
+  dropLast?: boolean;
+  /** Most predicted steps per item: longer sequences are split into chunks (default: no limit). */
+  maxLength?: number;
+  /** Sort by length within buckets of this many batches to reduce padding (default 0 = off). */
+  sortBuckets?: number;
+}
+
+/** One batch of an epoch: which items sit in which slots, and its T. */
+export interface BatchPlan {
+  /** Position of this batch in its epoch. */
+  index: number;
+  /** Time steps of the batch: the longest item's predicted steps. */
+  T: number;
+  /** Slots (the configured batch size). */
+  B: number;
+  /** Item indices in slot order; count = items.length ≤ B. */
+  items: Int32Array;
+  /** Predicted frames in this batch = the sum of the mask. */
+  frames: number;
+}
+
+export interface FrameBatch { x: Float32Array; y: Float32Array; mask: Float32Array }
+export interface ClassBatch { x: Float32Array; y: Int32Array; mask: Float32Array }
+
+function checkOptions(o: BatcherOptions): Required<BatcherOptions> {
+  const B = o.batchSize;
+  if (!Number.isInteger(B) || B < 1) throw new ConfigError(`batchSize ${B} must be a positive integer`);
+  const seed = o.seed ?? 1;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new ConfigError(`seed ${seed} must be a non-negative integer`);
+  const maxLength = o.maxLength ?? Infinity;
+  if (maxLength !== Infinity && (!Number.isInteger(maxLength) || maxLength < 1)) {
+    throw new ConfigError(`maxLength ${maxLength} must be a positive integer (predicted steps per chunk)`);
+  }
+  const sortBuckets = o.sortBuckets ?? 0;
+  if (!Number.isInteger(sortBuckets) || sortBuckets < 0) throw new ConfigError(`sortBuckets ${sortBuckets} must be a non-negative integer`);
+  return { batchSize: B, seed, shuffle: o.shuffle ?? true, dropLast: o.dropLast ?? false, maxLength, sortBuckets };
+}
+
+/** The epoch planning shared by the frame and class batchers: items, chunks, shuffles. */
+abstract class SequencePlanner {
+  readonly options: Required<BatcherOptions>;
+  /** For item i: its source sequence, first frame and number of frames (≥ 2). */
+  readonly itemSeq: Int32Array;
+  readonly itemStart: Int32Array;
+  readonly itemLen: Int32Array;
+  /** Σ over items of (frames − 1): the mask total of one epoch (without dropLast). */
+  readonly predictedFrames: number;
+  /** The largest T any batch can have: size the arena with it. */
+  readonly maxT: number;
+
+  protected constructor(lengths: ArrayLike<number>, options: BatcherOptions) {
+    this.options = checkOptions(options);
+    const m = this.options.maxLength;
+    const seq: number[] = [], start: number[] = [], len: number[] = [];
+    let frames = 0, maxT = 0;
+    for (let s = 0; s < lengths.length; s++) {
+      const P = lengths[s] - 1; // predicted steps; a 1-frame sequence has none and yields no item
+      const chunk = m === Infinity ? Math.max(P, 1) : m;
+      for (let at = 0; at < P; at += chunk) {
+        const p = Math.min(chunk, P - at);
+        seq.push(s); start.push(at); len.push(p + 1);
+        frames += p;
+        maxT = Math.max(maxT, p);
+      }
+    }
+    if (seq.length === 0) throw new EmptyError('batcher: no sequence has 2 or more frames, so there is nothing to predict');
+    this.itemSeq = Int32Array.from(seq);
+    this.itemStart = Int32Array.from(start);
+    this.itemLen = Int32Array.from(len);
+    this.predictedFrames = frames;
+    this.maxT = maxT;
+  }
+
+  get batchSize(): number { return this.options.batchSize; }
+  get itemCount(): number { return this.itemSeq.length; }
+  /** Batches in one epoch. */
+  get batchesPerEpoch(): number {
+    const n = this.itemCount, B = this.options.batchSize;
+    return this.options.dropLast ? Math.floor(n / B) : Math.ceil(n / B);
+  }
+
+  /** The batches of epoch `e` (0, 1, ...): deterministic for (seed, e). */
+  epoch(e: number): BatchPlan[] {
+    if (!Number.isSafeInteger(e) || e < 0) throw new ValueError(`epoch ${e} must be a non-negative integer`);
+    const { batchSize: B, shuffle, dropLast, sortBuckets, seed } = this.options;
+    const n = this.itemCount;
+    const rng = new Rng(deriveSeed(seed, e));
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (shuffle) rng.shuffle(order);
+    if (sortBuckets > 0) {
+      const bucket = sortBuckets * B;
+      const len = this.itemLen;
+      for (let s = 0; s < n; s += bucket) {
+        const part = Array.from(order.subarray(s, Math.min(n, s + bucket)));
+        part.sort((a, b) => len[b] - len[a]); // stable: ties keep the shuffled order
+        order.set(part, s);
+      }
+    }
+    const plans: BatchPlan[] = [];
+    for (let s = 0; s < n; s += B) {
+      const items = order.slice(s, Math.min(n, s + B));
+      if (dropLast && items.length < B) break;
+      let T = 0, frames = 0;
+      for (const it of items) { const p = this.itemLen[it] - 1; T = Math.max(T, p); frames += p; }
+      plans.push({ index: 0, T, B, items, frames });
+    }
+    if (shuffle && sortBuckets > 0) rng.shuffle(plans);
+    plans.forEach((p, i) => { p.index = i; });
+    return plans;
+  }
+
+  protected checkMask(plan: BatchPlan, mask: Float32Array): void {
+    const need = plan.T * plan.B;
+    if (!(mask instanceof Float32Array) || mask.length < need) {
+      throw new ShapeError(`batch mask must be a Float32Array of at least T·B = ${plan.T}·${plan.B} = ${need} values, got ${mask?.length}`);
+    }
+    if (plan.B !== this.options.batchSize || plan.items.length > plan.B) {
+      throw new ShapeError(`batch plan has B = ${plan.B} with ${plan.items.length} items but this batcher's batch size is ${this.options.batchSize}`);
+    }
+  }
+
+  /** Writes mask (T, B) for `plan` and returns nothing; rows past each item's end are 0. */
+  protected writeMask(plan: BatchPlan, mask: Float32Array): void {
+    const { T, B } = plan;
+    mask.fill(0, 0, T * B);
+    for (let b = 0; b < plan.items.length; b++) {
+      const p = this.itemLen[plan.items[b]] - 1;
+      for (let t = 0; t < p; t++) mask[t * B + b] = 1;
+    }
+  }
+}
+
+type FrameSource =
+  | { kind: 'dense'; frames: readonly Float32Array[] }
+  | { kind: 'notes'; seqs: readonly NoteSequence[]; lowest: number };
+
+/** Batches of binary (or real-valued) frames for the Bernoulli head: y is the next frame. */
+export class Batcher extends SequencePlanner {
+  /** Values per frame. */
+  readonly dim: number;
+  private readonly source: FrameSource;
+
+  private constructor(source: FrameSource, lengths: number[], dim: number, options: BatcherOptions) {
+    super(lengths, options);
+    this.source = source;
+    this.dim = dim;
+  }
+
+  /** From dense sequences, each a Float32Array (len, dim). They are read, never copied. */
+  static fromFrames(frames: readonly Float32Array[], dim: number, options: BatcherOptions): Batcher {
+    if (!Number.isInteger(dim) || dim < 1) throw new ConfigError(`dim ${dim} must be a positive integer`);
+    const lengths = frames.map((f, i) => {
+      if (!(f instanceof Float32Array)) throw new ValueError(`sequence ${i}: expected a Float32Array (len, ${dim})`);
+      if (f.length % dim !== 0) throw new ShapeError(`sequence ${i}: ${f.length} values are not a whole number of ${dim}-value frames`);
+      return f.length / dim;
+    });
+    return new Batcher({ kind: 'dense', frames }, lengths, dim, options);
+  }
+
+  /** From note lists; frames are written as 88-unit piano rolls (unit n − 21 for note n). */
+  static fromNotes(seqs: readonly NoteSequence[], options: BatcherOptions & { lowest?: number; units?: number }): Batcher {
+    const lowest = options.lowest ?? NOTE_MIN, units = options.units ?? PIANO_UNITS;
+    seqs.forEach((s, i) => {
+      validateSequence(s, `sequence ${i}`);
+      for (let t = 0; t < s.length; t++) {
+        for (const n of s[t]) {
+          if (n < lowest || n >= lowest + units) throw new ValueError(`sequence ${i} step ${t}: note ${n} is outside the ${units}-unit roll ${lowest}..${lowest + units - 1}`);
+        }
+      }
+    });
+    return new Batcher({ kind: 'notes', seqs, lowest }, seqs.map((s) => s.length), units, options);
+  }
+
+  /** Fresh arrays of exactly the sizes `fill` writes for `plan` (for callers without an arena). */
+  alloc(plan: BatchPlan): FrameBatch {
+    const n = plan.T * plan.B;
+    return { x: new Float32Array(n * this.dim), y: new Float32Array(n * this.dim), mask: new Float32Array(n) };
+  }
+
+  /**
+   * Writes the batch `plan` into dst: x, y (T, B, dim) and mask (T, B), the first T·B·dim
+   * (T·B) elements of each; anything after that is left untouched. Padding is written as 0.
+   */
+  fill(plan: BatchPlan, dst: FrameBatch): void {
+    const { T, B } = plan;
+    const D = this.dim;
+    const need = T * B * D;
+    this.checkMask(plan, dst.mask);
+    for (const k of ['x', 'y'] as const) {
+      const a = dst[k];
+      if (!(a instanceof Float32Array) || a.length < need) {
+        throw new ShapeError(`batch ${k} must be a Float32Array of at least T·B·dim = ${T}·${B}·${D} = ${need} values, got ${a?.length}`);
+      }
+    }
+    const { x, y } = dst;
+    x.fill(0, 0, need);
+    y.fill(0, 0, need);
+    this.writeMask(plan, dst.mask);
+    const src = this.source;
+    for (let b = 0; b < plan.items.length; b++) {
+      const it = plan.items[b];
+      const s = this.itemSeq[it], start = this.itemStart[it], P = this.itemLen[it] - 1;
+      if (src.kind === 'dense') {
+        const f = src.frames[s];
+        for (let t = 0; t < P; t++) {
+          const row = (t * B + b) * D;
+          const at = (start + t) * D;
+          x.set(f.subarray(at, at + D), row);
+          y.set(f.subarray(at + D, at + 2 * D), row);
+        }
+      } else {
+        const seq = src.seqs[s];
+        for (let t = 0; t < P; t++) {
+          const row = (t * B + b) * D;
+          writeStep(x, row, seq[start + t], src.lowest, D);
+          writeStep(y, row, seq[start + t + 1], src.lowest, D);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Batches of categorical sequences (Int32Array of class indices in [0, classes)) for the
+ * softmax head: x is the one-hot (T, B, classes) of token t, y (T, B) the index of token t+1
+ * (0 in padding, where the mask is 0).
+ */
+export class CategoricalBatcher extends SequencePlanner {
+  readonly classes: number;
+  private readonly seqs: readonly Int32Array[];
+
+  constructor(seqs: readonly Int32Array[], classes: number, options: BatcherOptions) {
+    if (!Number.isInteger(classes) || classes < 1) throw new ConfigError(`classes ${classes} must be a positive integer`);
+    seqs.forEach((s, i) => {
+      if (!(s instanceof Int32Array)) throw new ValueError(`sequence ${i}: expected an Int32Array of class indices`);
+      for (let t = 0; t < s.length; t++) {
+        if (s[t] < 0 || s[t] >= classes) throw new ValueError(`sequence ${i} step ${t}: class ${s[t]} is outside 0..${classes - 1}`);
+      }
+    });
+    super(seqs.map((s) => s.length), options);
+    this.classes = classes;
+    this.seqs = seqs;
+  }
+
+  alloc(plan: BatchPlan): ClassBatch {
+    const n = plan.T * plan.B;
+    return { x: new Float32Array(n * this.classes), y: new Int32Array(n), mask: new Float32Array(n) };
+  }
+
+  /** Writes x (T, B, classes) one-hot, y (T, B) next-token indices and mask (T, B). */
+  fill(plan: BatchPlan, dst: ClassBatch): void {
+    const { T, B } = plan;
+    const K = this.classes;
+    this.checkMask(plan, dst.mask);
+    if (!(dst.x instanceof Float32Array) || dst.x.length < T * B * K) {
+      throw new ShapeError(`batch x must be a Float32Array of at least T·B·classes = ${T}·${B}·${K} = ${T * B * K} values, got ${dst.x?.length}`);
+    }
+    if (!(dst.y instanceof Int32Array) || dst.y.length < T * B) {
+      throw new ShapeError(`batch y must be an Int32Array of at least T·B = ${T}·${B} = ${T * B} values, got ${dst.y?.length}`);
+    }
+    const { x, y } = dst;
+    x.fill(0, 0, T * B * K);
+    y.fill(0, 0, T * B);
+    this.writeMask(plan, dst.mask);
+    for (let b = 0; b < plan.items.length; b++) {
+      const it = plan.items[b];
+      const s = this.seqs[this.itemSeq[it]], start = this.itemStart[it], P = this.itemLen[it] - 1;
+      for (let t = 0; t < P; t++) {
+        const r = t * B + b;
+        x[r * K + s[start + t]] = 1;
+        y[r] = s[start + t + 1];
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Plumbing shared by the three cell files: the GEMM choice (fast kernel or scalar twin), bias
+// rows, column sums and small vector helpers. The cell equations themselves live in
+// rnn_tanh.ts, lstm.ts and gru.ts.
+import { gemm_f32, gemm_tn_f32 } from "../gemm/index";
+import { gemm_f32_4x8_scalar } from "../gemm/gemm_f32_4x8_scalar";
+import { gemm_tn_f32_ref } from "../gemm/gemm_f32_ref";
+
+/** Byte address of element i of the f32 tensor at p. */
+@inline export function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+/** C(M,N) += A(M,K)·B, B packed; the SIMD kernel or its scalar twin. */
+export function mm(simd: bool, C: usize, ldc: i32, A: usize, lda: i32, Bp: usize, M: i32, N: i32, K: i32): void {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  if (simd) gemm_f32(C, ldc, A, lda, Bp, M, N, K);
+  else gemm_f32_4x8_scalar(C, ldc, A, lda, Bp, M, N, K);
+}
+
+/** C(M,N) += Aᵀ·B, A (K,M) and B (K,N) unpacked; the SIMD kernel or the plain loops. */
+export function mm_tn(simd: bool, C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, M: i32, N: i32, K: i32): void {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  if (simd) gemm_tn_f32(C, ldc, A, lda, B, ldb, M, N, K);
+  else gemm_tn_f32_ref(C, ldc, A, lda, B, ldb, M, N, K);
+}
+
+/** Every row of C (M rows, stride ldc), columns [0, N): C[i, n] = a[n] + b[n]; b may be 0. */
+export function bias_rows(C: usize, ldc: i32, a: usize, b: usize, M: i32, N: i32): void {
+  if (M <= 0) return;
+  for (let n = 0; n < N; n++) {
+    store<f32>(at(C, n), load<f32>(at(a, n)) + (b ? load<f32>(at(b, n)) : <f32>0));
+  }
+  for (let i = 1; i < M; i++) memory.copy(at(C, i * ldc), C, <usize>N << 2);
+}
+
+/** s[n] = Σ_i A[i, n] over M rows of stride lda (s is overwritten, not accumulated). */
+export function colsum(s: usize, A: usize, lda: i32, M: i32, N: i32, simd: bool): void {
+  memory.fill(s, 0, <usize>N << 2);
+  const N4 = simd ? N & ~3 : 0;
+  for (let i = 0; i < M; i++) {
+    const row = at(A, i * lda);
+    let n = 0;
+    for (; n < N4; n += 4) v128.store(at(s, n), f32x4.add(v128.load(at(s, n)), v128.load(at(row, n))));
+    for (; n < N; n++) store<f32>(at(s, n), load<f32>(at(s, n)) + load<f32>(at(row, n)));
+  }
+}
+
+/** dst[0..n) += src[0..n) */
+export function add_into(dst: usize, src: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(at(dst, i), load<f32>(at(dst, i)) + load<f32>(at(src, i)));
+}

@@ -4,7 +4,7 @@
 // splatted A element: 11 of the ~13 vector registers V8 leaves us (TOOLCHAIN.md lesson 2), so
 // the k loop is not unrolled. Remainders:
 //   - M % 4 rows: a 3×8 tile, a 2×16 tile (two panels, 8 accumulators), or for one row (the
-//     GEMV of batch-1 inference) a 1×32 tile over four panels, so there are always enough
+//     GEMV of batch-1 inference) a 1×24 tile over three panels, so there are always enough
 //     independent accumulators to hide the multiply-add latency;
 //   - N % 8: the last panel is zero-padded by pack_b_f32, so the tiles compute all 8 lanes and
 //     only the store is partial.
@@ -119,23 +119,36 @@ function addStorePartial(c: usize, lo: v128, hi: v128, nr: i32): void {
   addStore8(c + ldc4, c10, c11, nr);
 }
 
-/** One row over four full panels (b, b + ps, b + 2ps, b + 3ps): the GEMV tile. */
-@inline function tile1x32(c: usize, a: usize, b: usize, ps: usize, K: i32): void {
+/** One row over three full panels (b, b + ps, b + 2ps): the GEMV tile. Six accumulators and
+ *  the seven loads V8 issues ahead of them fit the registers; a 1×32 tile (8 + 9) spills. */
+@inline function tile1x24(c: usize, a: usize, b: usize, ps: usize, K: i32): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
-  let q1 = b + ps, q2 = q1 + ps, q3 = q2 + ps;
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  let q1 = b + ps, q2 = q1 + ps;
   for (let k = 0; k < K; k++) {
     const x = v128.load32_splat(a);
     c0 = madd4(x, v128.load(b), c0); c1 = madd4(x, v128.load(b, 16), c1);
     c2 = madd4(x, v128.load(q1), c2); c3 = madd4(x, v128.load(q1, 16), c3);
     c4 = madd4(x, v128.load(q2), c4); c5 = madd4(x, v128.load(q2, 16), c5);
-    c6 = madd4(x, v128.load(q3), c6); c7 = madd4(x, v128.load(q3, 16), c7);
-    a += 4; b += 32; q1 += 32; q2 += 32; q3 += 32;
+    a += 4; b += 32; q1 += 32; q2 += 32;
   }
   addStore8(c, c0, c1, 8);
   addStore8(c + 32, c2, c3, 8);
   addStore8(c + 64, c4, c5, 8);
-  addStore8(c + 96, c6, c7, 8);
+}
+
+/** One row over two full panels. */
+@inline function tile1x16(c: usize, a: usize, b: usize, ps: usize, K: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let q1 = b + ps;
+  for (let k = 0; k < K; k++) {
+    const x = v128.load32_splat(a);
+    c0 = madd4(x, v128.load(b), c0); c1 = madd4(x, v128.load(b, 16), c1);
+    c2 = madd4(x, v128.load(q1), c2); c3 = madd4(x, v128.load(q1, 16), c3);
+    a += 4; b += 32; q1 += 32;
+  }
+  addStore8(c, c0, c1, 8);
+  addStore8(c + 32, c2, c3, 8);
 }
 
 @inline function tile1x8(c: usize, a: usize, b: usize, K: i32, nr: i32): void {
@@ -179,7 +192,8 @@ export function gemm_f32_4x8_simd(C: usize, ldc: i32, A: usize, lda: i32, Bp: us
     for (; p < panels; p++) tile2x8(c + (<usize>p << 5), ldc4, a, lda4, Bp + <usize>p * ps, K, min(8, N - (p << 3)));
   } else {
     let p = 0;
-    for (; p + 4 <= full; p += 4) tile1x32(c + (<usize>p << 5), a, Bp + <usize>p * ps, ps, K);
+    for (; p + 3 <= full; p += 3) tile1x24(c + (<usize>p << 5), a, Bp + <usize>p * ps, ps, K);
+    if (full - p == 2) { tile1x16(c + (<usize>p << 5), a, Bp + <usize>p * ps, ps, K); p += 2; }
     for (; p < panels; p++) tile1x8(c + (<usize>p << 5), a, Bp + <usize>p * ps, K, min(8, N - (p << 3)));
   }
 }

@@ -15,3 +15,4 @@ export function gemm_f32(C: usize, ldc: i32, A: usize, lda: i32, Bp: usize, M: i
 export function gemm_tn_f32(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, M: i32, N: i32, K: i32): void {
   gemm_tn_f32_ref(C, ldc, A, lda, B, ldb, M, N, K);
 }
+export { simd_madd_peak } from "./peak";

@@ -7,3 +7,7 @@ export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/o
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export { Rng } from './data/rng.js';
 export { Core, instantiateCore, RELAXED_PROBE, type BuildKind } from './wasm.js';
+export { Batcher, CategoricalBatcher, type BatcherOptions, type BatchPlan } from './data/batcher.js';
+export { syntheticMusic, type SyntheticOptions } from './data/synthetic.js';
+export { validatePianoRollDataset, notesToFrames, framesToNotes, NOTE_MIN, NOTE_MAX, PIANO_UNITS, type NoteSequence, type PianoRollDataset } from './data/pianoroll.js';
+export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary } from './train/trainer.js';

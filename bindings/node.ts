@@ -37,3 +37,4 @@ export async function loadModel(path: string, opts: CoreOptions & { config?: Mod
 export async function saveModel(model: Model, path: string): Promise<void> {
   await writeFileAtomic(path, modelToSafetensors(model));
 }
+export { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from './data/load-node.js';

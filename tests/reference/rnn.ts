@@ -42,7 +42,10 @@ export function zeroParams(cfg: RefConfig): Params {
   return p;
 }
 
-function layerOf(cfg: RefConfig, p: Params, l: number): Layer {
+/** Row `row` of a matrix with n columns, as a view. */
+const vec = (a: Float64Array, row: number, n: number) => a.subarray(row * n, row * n + n);
+
+export function layerOf(cfg: RefConfig, p: Params, l: number): Layer {
   return {
     I: l === 0 ? cfg.inputSize : cfg.hiddenSize, H: cfg.hiddenSize,
     W: p[`weight_ih_l${l}`], U: p[`weight_hh_l${l}`], bih: p[`bias_ih_l${l}`], bhh: p[`bias_hh_l${l}`],
@@ -51,7 +54,7 @@ function layerOf(cfg: RefConfig, p: Params, l: number): Layer {
 }
 
 /** What forward keeps for backward, per layer. */
-interface LayerCache {
+export interface LayerCache {
   x: Float64Array;      // (T, B, I) layer input
   hs: Float64Array;     // (T+1, B, H), hs[0] = h0
   cs: Float64Array;     // (T+1, B, H) LSTM cell states, cs[0] = c0
@@ -67,29 +70,34 @@ export interface ForwardResult {
   cache: LayerCache[];
 }
 
+/** One recurrent layer over the whole batch. x (T, B, I); h0, c0 (B, H) or zeros. */
+export function layerForward(cfg: RefConfig, L: Layer, x: Float64Array, T: number, B: number,
+                             h0?: ArrayLike<number>, c0?: ArrayLike<number>): LayerCache {
+  const { I, H } = L, G = gatesOf(cfg), resetAfter = cfg.resetAfter ?? true;
+  const c: LayerCache = {
+    x, hs: new Float64Array((T + 1) * B * H), cs: new Float64Array((T + 1) * B * H),
+    gates: new Float64Array(T * B * G * H), aux: new Float64Array(T * B * H),
+  };
+  if (h0) c.hs.set(h0);
+  if (c0) c.cs.set(c0);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const now = t * B + b, prev = t * B + b, next = (t + 1) * B + b;  // hs/cs rows: prev = t, next = t+1
+      const xt = vec(x, now, I), hPrev = vec(c.hs, prev, H), h = vec(c.hs, next, H);
+      if (cfg.unit === 'tanh') tanhForward(h, L, xt, hPrev);
+      else if (cfg.unit === 'lstm') lstmForward(h, vec(c.cs, next, H), vec(c.gates, now, G * H), L, xt, hPrev, vec(c.cs, prev, H));
+      else gruForward(h, vec(c.gates, now, G * H), vec(c.aux, now, H), L, resetAfter, xt, hPrev);
+    }
+  }
+  return c;
+}
+
 export function forward(cfg: RefConfig, p: Params, batch: RefBatch): ForwardResult {
-  const { T, B } = batch, H = cfg.hiddenSize, G = gatesOf(cfg), O = cfg.head.size;
-  const resetAfter = cfg.resetAfter ?? true;
+  const { T, B } = batch, H = cfg.hiddenSize, O = cfg.head.size;
   const cache: LayerCache[] = [];
   let input = Float64Array.from(batch.x);
   for (let l = 0; l < layersOf(cfg); l++) {
-    const L = layerOf(cfg, p, l), I = L.I;
-    const c: LayerCache = {
-      x: input, hs: new Float64Array((T + 1) * B * H), cs: new Float64Array((T + 1) * B * H),
-      gates: new Float64Array(T * B * G * H), aux: new Float64Array(T * B * H),
-    };
-    if (batch.h0?.[l]) c.hs.set(batch.h0[l]);
-    if (batch.c0?.[l]) c.cs.set(batch.c0[l]);
-    const vec = (a: Float64Array, row: number, n: number) => a.subarray(row * n, row * n + n);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        const now = t * B + b, prev = t * B + b, next = (t + 1) * B + b;  // hs/cs rows: prev = t, next = t+1
-        const x = vec(input, now, I), hPrev = vec(c.hs, prev, H), h = vec(c.hs, next, H);
-        if (cfg.unit === 'tanh') tanhForward(h, L, x, hPrev);
-        else if (cfg.unit === 'lstm') lstmForward(h, vec(c.cs, next, H), vec(c.gates, now, G * H), L, x, hPrev, vec(c.cs, prev, H));
-        else gruForward(h, vec(c.gates, now, G * H), vec(c.aux, now, H), L, resetAfter, x, hPrev);
-      }
-    }
+    const c = layerForward(cfg, layerOf(cfg, p, l), input, T, B, batch.h0?.[l], batch.c0?.[l]);
     cache.push(c);
     input = c.hs.slice(B * H);  // hs[1..T] is the next layer's input
   }
@@ -129,14 +137,13 @@ export interface Gradients {
 }
 
 export function backward(cfg: RefConfig, p: Params, batch: RefBatch, fwd: ForwardResult): Gradients {
-  const { T, B } = batch, H = cfg.hiddenSize, G = gatesOf(cfg), O = cfg.head.size;
-  const resetAfter = cfg.resetAfter ?? true;
+  const { T, B } = batch, H = cfg.hiddenSize, O = cfg.head.size;
   const grads = zeroParams(cfg);
 
   // Head: dz = mask·(σ(z) − y) or mask·(softmax(z) − onehot).
   const top = fwd.cache[fwd.cache.length - 1].hs;
   const V = p['head.weight'];
-  let dhs = new Float64Array(T * B * H);  // (T, B, H) ∂L/∂hs[1..T] of the layer being processed
+  let dhs: Float64Array = new Float64Array(T * B * H);  // (T, B, H) ∂L/∂hs[1..T] of the layer being processed
   for (let n = 0; n < T * B; n++) {
     const m = batch.mask ? batch.mask[n] : 1;
     if (m === 0) continue;
@@ -154,30 +161,37 @@ export function backward(cfg: RefConfig, p: Params, batch: RefBatch, fwd: Forwar
   // Layers from the top down; each one's input gradient is the dhs of the layer below.
   const dh0: Float64Array[] = [], dc0: Float64Array[] = [];
   for (let l = layersOf(cfg) - 1; l >= 0; l--) {
-    const L = layerOf(cfg, p, l), D = layerOf(cfg, grads, l), c = fwd.cache[l], I = L.I;
-    const dx = new Float64Array(T * B * I);
-    const vec = (a: Float64Array, row: number, n: number) => a.subarray(row * n, row * n + n);
-    dh0[l] = new Float64Array(B * H);
-    dc0[l] = new Float64Array(cfg.unit === 'lstm' ? B * H : 0);
-    for (let b = 0; b < B; b++) {
-      let dhNext = new Float64Array(H), dcNext = new Float64Array(H);  // ∂L/∂h_t, ∂L/∂c_t from step t+1
-      for (let t = T - 1; t >= 0; t--) {
-        const now = t * B + b, prev = t * B + b, next = (t + 1) * B + b;
-        const dh = vec(dhs, now, H).map((v, j) => v + dhNext[j]);
-        const dhPrev = new Float64Array(H), dcPrev = new Float64Array(H);
-        const x = vec(c.x, now, I), dxt = vec(dx, now, I), hPrev = vec(c.hs, prev, H);
-        if (cfg.unit === 'tanh') tanhBackward(dxt, dhPrev, D, dh, vec(c.hs, next, H), L, x, hPrev);
-        else if (cfg.unit === 'lstm') lstmBackward(dxt, dhPrev, dcPrev, D, dh, dcNext, vec(c.gates, now, G * H),
-                                                   vec(c.cs, next, H), L, x, hPrev, vec(c.cs, prev, H));
-        else gruBackward(dxt, dhPrev, D, dh, vec(c.gates, now, G * H), vec(c.aux, now, H), L, resetAfter, x, hPrev);
-        dhNext = dhPrev; dcNext = dcPrev;
-      }
-      dh0[l].set(dhNext, b * H);
-      if (cfg.unit === 'lstm') dc0[l].set(dcNext, b * H);
-    }
-    dhs = dx;
+    const r = layerBackward(cfg, layerOf(cfg, grads, l), dhs, layerOf(cfg, p, l), fwd.cache[l], T, B);
+    dh0[l] = r.dh0; dc0[l] = r.dc0;
+    dhs = r.dx;
   }
   return { grads, dx: dhs, dh0, dc0 };
+}
+
+/** Backprop through time of one layer. dhs (T, B, H) = ∂L/∂hs[1..T] from above; accumulates
+ *  into the parameter grads `D`; returns dx (T, B, I), dh0 and dc0 (B, H; dc0 empty unless LSTM). */
+export function layerBackward(cfg: RefConfig, D: Layer, dhs: Float64Array, L: Layer, c: LayerCache,
+                              T: number, B: number): { dx: Float64Array; dh0: Float64Array; dc0: Float64Array } {
+  const { I, H } = L, G = gatesOf(cfg), resetAfter = cfg.resetAfter ?? true;
+  const dx = new Float64Array(T * B * I);
+  const dh0 = new Float64Array(B * H), dc0 = new Float64Array(cfg.unit === 'lstm' ? B * H : 0);
+  for (let b = 0; b < B; b++) {
+    let dhNext = new Float64Array(H), dcNext = new Float64Array(H);  // ∂L/∂h_t, ∂L/∂c_t via step t+1
+    for (let t = T - 1; t >= 0; t--) {
+      const now = t * B + b, prev = t * B + b, next = (t + 1) * B + b;
+      const dh = vec(dhs, now, H).map((v, j) => v + dhNext[j]);
+      const dhPrev = new Float64Array(H), dcPrev = new Float64Array(H);
+      const x = vec(c.x, now, I), dxt = vec(dx, now, I), hPrev = vec(c.hs, prev, H);
+      if (cfg.unit === 'tanh') tanhBackward(dxt, dhPrev, D, dh, vec(c.hs, next, H), L, x, hPrev);
+      else if (cfg.unit === 'lstm') lstmBackward(dxt, dhPrev, dcPrev, D, dh, dcNext, vec(c.gates, now, G * H),
+                                                 vec(c.cs, next, H), L, x, hPrev, vec(c.cs, prev, H));
+      else gruBackward(dxt, dhPrev, D, dh, vec(c.gates, now, G * H), vec(c.aux, now, H), L, resetAfter, x, hPrev);
+      dhNext = dhPrev; dcNext = dcPrev;
+    }
+    dh0.set(dhNext, b * H);
+    if (cfg.unit === 'lstm') dc0.set(dcNext, b * H);
+  }
+  return { dx, dh0, dc0 };
 }
 
 /** Forward and backward in one call: what the model's lossAndGrad computes. */

@@ -18,7 +18,9 @@ the `safetensors` Python package is not installed on this machine).
 File layout (safetensors): u64 little-endian header length N, N bytes of JSON header
 {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}},
 then the little-endian float32 data; offsets are relative to the data start. Metadata:
-"format": "gatedrnn", "config": JSON text of the ModelConfig. Tensor names are PyTorch's
+"format": "gatedrnn", "format_version": "1", "config": JSON text of the ModelConfig
+(bindings/model/file.ts); header keys sorted, header padded with spaces to a multiple of 8,
+exactly as gatedrnn's encoder writes it, so the files are byte-identical. Tensor names are PyTorch's
 state_dict names of the recurrent module (weight_ih_l0, weight_hh_l0, bias_ih_l0,
 bias_hh_l0, ...) and "head.weight", "head.bias" for the nn.Linear head, in PyTorch's
 orientation.
@@ -37,6 +39,7 @@ import torch.nn as nn
 torch.set_num_threads(1)
 
 GATES = {'tanh': 1, 'lstm': 4, 'gru': 3}
+FORMAT, FORMAT_VERSION = 'gatedrnn', '1'
 
 
 class InteropError(Exception):
@@ -99,7 +102,7 @@ def state_tensors(rnn, head):
 
 def write_safetensors(path, tensors, metadata):
     """tensors: name -> float32 torch tensor. Names sorted, header padded to 8 bytes."""
-    header = {'__metadata__': metadata}
+    header = {'__metadata__': {k: metadata[k] for k in sorted(metadata)}}
     blobs, offset = [], 0
     for name in sorted(tensors):
         t = tensors[name].detach().to(torch.float32).contiguous()
@@ -161,8 +164,11 @@ def read_safetensors(path):
 
 def load_model(path):
     tensors, metadata = read_safetensors(path)
-    if metadata.get('format') != 'gatedrnn':
-        raise InteropError('%s: metadata "format" is %r, expected "gatedrnn"' % (path, metadata.get('format')))
+    if metadata.get('format') != FORMAT:
+        raise InteropError('%s: metadata "format" is %r, expected "%s"' % (path, metadata.get('format'), FORMAT))
+    if metadata.get('format_version', FORMAT_VERSION) != FORMAT_VERSION:
+        raise InteropError('%s: metadata "format_version" is %r; this script reads "%s"' % (
+            path, metadata['format_version'], FORMAT_VERSION))
     if 'config' not in metadata:
         raise InteropError('%s: metadata has no "config"' % path)
     try:
@@ -229,7 +235,8 @@ def cmd_write(outdir):
         # a checked round trip of our own writer/reader before anything is committed
         path = os.path.join(outdir, name + '.safetensors')
         write_safetensors(path, state_tensors(rnn, head),
-                          {'format': 'gatedrnn', 'config': json.dumps(cfg, separators=(',', ':'))})
+                          {'format': FORMAT, 'format_version': FORMAT_VERSION,
+                           'config': json.dumps(cfg, separators=(',', ':'))})
         cfg2, rnn2, head2 = load_model(path)
         for k, p in state_tensors(rnn, head).items():
             assert torch.equal(p, state_tensors(rnn2, head2)[k]), k

@@ -1,7 +1,9 @@
 // The model API against PyTorch: golden values written by scripts/golden.py (nn.RNN(tanh),
 // nn.LSTM, nn.GRU + nn.Linear head, 1 and 2 layers, both heads, masks with short sequences,
 // non-zero h0/c0, three paper-size music models) are loaded through createModel + setParam
-// and compared output by output, gradient by gradient, and over 3 optimizer steps.
+// and compared output by output, gradient by gradient, and over 3 optimizer steps, in each
+// build (relaxed FMA, plain SIMD, and debug with its contract checks).
+// GOLDEN_REPORT=1 prints the worst error seen per comparison, as a fraction of its tolerance.
 //
 // The golden numbers are PyTorch's float64 evaluation of float32 weights and inputs (the
 // exact answer for our numbers); the core computes in float32. Tolerances, and why:
@@ -21,7 +23,7 @@
 //     clip_grad_norm_ scales by max/(norm + 1e-6) where the core scales by max/norm: the
 //     relative difference is recorded per run as clipRelDiff (≤ 3e-7) and is checked to be
 //     far under the tolerance.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { inCI } from './helpers/env.js';
 import { createModel, type Model } from '../bindings/node.js';
@@ -126,20 +128,38 @@ function batchOf(gc: GoldenCase, withStates = true): Batch {
 
 // --------------------------------------------------------------------------- comparison
 
+/** Worst err/allowed ratio seen per comparison kind (printed with GOLDEN_REPORT=1). */
+const WORST = new Map<string, number>();
+let statKey = '';
+
 /** Largest violation of |a − e| ≤ rtol·|e| + atol over the selected entries, as a message;
  *  '' when every entry is inside. */
 function mismatch(what: string, a: ArrayLike<number>, e: ArrayLike<number>, rtol: number, atol: number,
   select: (i: number) => boolean = () => true): string {
   if (a.length !== e.length) return `${what}: length ${a.length}, expected ${e.length}`;
-  let worst = -1, worstRatio = 1;
+  let worst = -1, worstRatio = 0;
   for (let i = 0; i < e.length; i++) {
     if (!select(i)) continue;
     const err = Math.abs(a[i] - e[i]), allowed = rtol * Math.abs(e[i]) + atol;
-    if (!(err <= allowed) && (worst < 0 || err / allowed > worstRatio)) { worst = i; worstRatio = err / allowed; }
+    const ratio = err / allowed;
+    if (!(ratio <= worstRatio)) { worst = i; worstRatio = ratio; }
   }
-  if (worst < 0) return '';
+  record(what, worstRatio);
+  if (worst < 0 || worstRatio <= 1) return '';
   return `${what}[${worst}] = ${a[worst]}, expected ${e[worst]} (|diff| ${Math.abs(a[worst] - e[worst]).toExponential(2)} is ${worstRatio.toFixed(1)}× the tolerance)`;
 }
+
+function record(what: string, ratio: number): void {
+  if (!statKey) return;
+  const k = `${statKey} ${what.replace(/[[(].*$/, '').replace(/ (weight|bias|head)\S*$/, '').trim()}`;
+  WORST.set(k, Math.max(WORST.get(k) ?? 0, Number.isNaN(ratio) ? Infinity : ratio));
+}
+
+afterAll(() => {
+  if (process.env.GOLDEN_REPORT !== '1') return;
+  const rows = [...WORST.entries()].map(([k, v]) => `${k.padEnd(40)} worst error = ${v.toExponential(2)} × tolerance`);
+  console.log(['golden: worst error relative to tolerance per comparison', ...rows].join('\n'));
+});
 
 const maxAbs = (e: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < e.length; i++) m = Math.max(m, Math.abs(e[i])); return m; };
 
@@ -153,6 +173,9 @@ function sampledMismatch(what: string, a: Float32Array, g: Exclude<GradEncoded, 
   for (let i = 0; i < a.length; i++) { sum += a[i]; l1 += Math.abs(a[i]); l2 += a[i] * a[i]; }
   l2 = Math.sqrt(l2);
   const scale = maxAbs(a);
+  let worst = Math.max(Math.abs(l2 - g.l2) / (GRAD_RTOL * g.l2), Math.abs(l1 - g.l1) / (GRAD_RTOL * g.l1), Math.abs(sum - g.sum) / (GRAD_RTOL * g.l1));
+  for (const [i, v] of g.samples) worst = Math.max(worst, Math.abs(a[i] - v) / (GRAD_RTOL * Math.abs(v) + GRAD_ATOL_OF_MAX * scale));
+  record(what, worst);
   for (const [i, v] of g.samples) {
     const err = Math.abs(a[i] - v), allowed = GRAD_RTOL * Math.abs(v) + GRAD_ATOL_OF_MAX * scale;
     if (!(err <= allowed)) return `${what}[${i}] = ${a[i]}, expected ${v} (|diff| ${err.toExponential(2)} > ${allowed.toExponential(2)})`;
@@ -305,6 +328,7 @@ describe('float64 reference (tests/reference) reproduces the golden values', () 
   const REF_RTOL = 1e-7, REF_ATOL_OF_MAX = 1e-8;
   for (const gc of CASES) {
     it(gc.name, () => {
+      statKey = '';
       const p: Record<string, Float64Array> = {};
       for (const n of gc.paramNames) p[n] = Float64Array.from(decodeParam(gc.params[n]));
       const r = refLossAndGrad(gc.config, p, {
@@ -362,7 +386,7 @@ async function coreReady(build: BuildKind): Promise<boolean> {
   }
 }
 
-const BUILDS: BuildKind[] = ['relaxed', 'simd'];
+const BUILDS: BuildKind[] = ['relaxed', 'simd', 'debug'];
 const READY = new Map<BuildKind, boolean>();
 for (const build of BUILDS) READY.set(build, await coreReady(build));
 
@@ -385,7 +409,9 @@ for (const build of BUILDS) {
         });
 
         it('forward: outputs and loss', () => {
+          statKey = build;
           const r = m.forward(batchOf(gc));
+          record('loss', relErr(r.loss, gc.loss) / LOSS_RTOL);
           expect(r.frames).toBe(gc.frames);
           expect(relErr(r.loss, gc.loss), `loss ${r.loss} vs ${gc.loss}`).toBeLessThan(LOSS_RTOL);
           // Outputs at padding steps are not part of the contract; compare the real steps.
@@ -394,6 +420,7 @@ for (const build of BUILDS) {
 
         it('lossAndGrad: loss, every parameter gradient, input gradient, dh0/dc0', () => {
           // Zero initial states are given by omitting h0/c0 (the default), non-zero ones explicitly.
+          statKey = build;
           const r = m.lossAndGrad(batchOf(gc), { inputGrad: true });
           expect(r.frames).toBe(gc.frames);
           expect(relErr(r.loss, gc.loss), `loss ${r.loss} vs ${gc.loss}`).toBeLessThan(LOSS_RTOL);
@@ -415,16 +442,20 @@ for (const build of BUILDS) {
         for (const [ri, run] of gc.optim.entries()) {
           const label = `${run.torch}${run.clipNorm !== null ? ` + clip_grad_norm_(${run.clipNorm})` : ''}`;
           it(`trainStep × ${run.steps}: ${label}`, () => {
+            statKey = `${build} ${run.optimizer.type}${run.clipNorm !== null ? '+clip' : ''}`;
             setParams();
             m.setOptimizer(run.optimizer);
             const opts = run.clipNorm !== null ? { clipNorm: run.clipNorm } : {};
             const bad: string[] = [];
             for (let s = 0; s < run.steps; s++) {
               const r = m.trainStep(batchOf(gc), opts);
+              record('step loss', relErr(r.loss, run.losses[s]) / OPT_LOSS_RTOL);
+              record('step gradNorm', relErr(r.gradNorm, run.gradNorms[s]) / OPT_NORM_RTOL);
               if (!(relErr(r.loss, run.losses[s]) <= OPT_LOSS_RTOL)) bad.push(`run ${ri} step ${s}: loss ${r.loss}, expected ${run.losses[s]}`);
               if (!(relErr(r.gradNorm, run.gradNorms[s]) <= OPT_NORM_RTOL)) bad.push(`run ${ri} step ${s}: gradNorm ${r.gradNorm}, expected ${run.gradNorms[s]}`);
             }
             const f = m.forward(batchOf(gc));
+            record('final loss', relErr(f.loss, run.finalLoss) / OPT_LOSS_RTOL);
             if (!(relErr(f.loss, run.finalLoss) <= OPT_LOSS_RTOL)) bad.push(`run ${ri}: loss after ${run.steps} steps ${f.loss}, expected ${run.finalLoss}`);
             for (const [n, e] of Object.entries(run.final)) {
               bad.push(mismatch(`final ${n}`, m.getParam(n), e, OPT_PARAM_TOL, OPT_PARAM_TOL * maxAbs(e)));

@@ -24,13 +24,13 @@ export function randomParams(cfg: RefConfig, rng: Rng, scale = 0.5): Params {
 export interface BatchOptions {
   lengths?: number[];   // per sequence; steps at or past the length are padding (mask 0)
   states?: boolean;     // random h0 (and c0 for LSTM) for every layer
-  garbage?: number;     // padded steps get x, y drawn with this seed instead of the data's
+  xScale?: number;      // x uniform in [−xScale, xScale) (default 1)
 }
 
-/** A time-major batch: x uniform in [−1, 1), bernoulli targets in {0, 1}, softmax labels. */
+/** A time-major batch: x uniform in [−1, 1) (or ±xScale), bernoulli targets in {0, 1}, softmax labels. */
 export function randomBatch(cfg: RefConfig, T: number, B: number, rng: Rng, opt: BatchOptions = {}): RefBatch {
   const I = cfg.inputSize, O = cfg.head.size, H = cfg.hiddenSize, layers = cfg.layers ?? 1;
-  const x = rng.f32Array(T * B * I, -1, 1);
+  const x = rng.f32Array(T * B * I, -(opt.xScale ?? 1), opt.xScale ?? 1);
   const y = new Float64Array(cfg.head.type === 'bernoulli' ? T * B * O : T * B);
   for (let k = 0; k < y.length; k++) y[k] = cfg.head.type === 'bernoulli' ? (rng.next() < 0.3 ? 1 : 0) : rng.int(O);
   const batch: RefBatch = { T, B, x, y };

@@ -91,7 +91,7 @@ describe('files written by PyTorch', () => {
         expect(parsed.config).toEqual(f.meta.config);
       });
 
-      it.skipIf(!READY)('modelFromSafetensors: same parameters, same outputs as PyTorch', async () => {
+      it.skipIf(!READY)('modelFromSafetensors: same parameters, same outputs as PyTorch (forward and stream)', async () => {
         const m = await modelFromSafetensors(f.bytes, { build: BUILD });
         try {
           const file = decodeSafetensors(f.bytes);
@@ -103,6 +103,11 @@ describe('files written by PyTorch', () => {
           const { T, B, x, outputs } = f.meta;
           const r = m.forward(batchFor(f.meta.config, T, B, x));
           expect(mismatch('outputs', r.outputs, outputs)).toBe('');
+          // step by step (Stream, for sampling) gives PyTorch's outputs too
+          const st = m.stream(B), I = f.meta.config.inputSize, O = f.meta.config.head.size;
+          const stepped = new Float32Array(T * B * O);
+          for (let t = 0; t < T; t++) stepped.set(st.step(x.slice(t * B * I, (t + 1) * B * I)), t * B * O);
+          expect(mismatch('stream outputs', stepped, outputs)).toBe('');
           // and back out: our file of the loaded model holds the same tensors and config
           const again = decodeSafetensors(modelToSafetensors(m));
           for (const [name, t] of file.tensors) expect(again.tensors.get(name)?.data, name).toEqual(t.data);

@@ -1,0 +1,239 @@
+// The in-process contenders. Each has
+//   id, label, note            names for the report
+//   load(): Promise<string|null>   null when usable, else the reason it is skipped
+//   supports(variant): string|null null when it can run this cell variant, else why not
+//   inferenceOnly?: true
+//   create(spec, params, data) → { train(), infer() → probabilities (T·B·O, time-major), dispose() }
+// spec = workload + variant { unit, peepholes, resetAfter, I, H, O, T, B }; params are the
+// shared starting weights in our layout { W (I,GH), U (H,GH), bih, bhh, peep?, V (H,O), c };
+// data = { x (T,B,I), y (T,B,O) }.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RMSPROP } from '../lib/workloads.mjs';
+import { buildOnnxModel } from '../lib/onnx.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(join(root, 'package.json'));
+
+export function pkgVersion(name) {
+  try { return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version; } catch { return null; }
+}
+
+/** (K, N) row-major → (N, K). */
+function transpose(a, K, N) {
+  const out = new Float32Array(K * N);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) out[n * K + k] = a[k * N + n];
+  return out;
+}
+
+/** Reorders the gate column blocks of an (rows, G·H) matrix or a G·H vector. */
+function permuteGates(a, rows, H, order) {
+  const GH = order.length * H, out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) {
+    order.forEach((src, dst) => out.set(a.subarray(r * GH + src * H, r * GH + src * H + H), r * GH + dst * H));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------- ours
+
+export const ours = {
+  id: 'ours', label: 'gatedrnn (ours)', note: '',
+  mod: null,
+  async load() {
+    const entry = join(root, 'dist', 'node.js');
+    if (!existsSync(entry)) return 'dist/node.js not found: run `npm run build` first (npm run bench does)';
+    try {
+      this.mod = await import(pathToFileURL(entry).href);
+    } catch (e) { return `dist/node.js failed to load: ${e.message}`; }
+    if (typeof this.mod.createModel !== 'function') return 'dist/node.js has no createModel';
+    const build = this.mod.defaultBuild ? this.mod.defaultBuild() : 'default';
+    this.note = `build: ${build}`;
+    return null;
+  },
+  supports() { return null; },
+  async create(s, p, d) {
+    const { I, H, O, T, B } = s, GH = p.bih.length;
+    const cfg = { unit: s.unit, inputSize: I, hiddenSize: H, head: { type: 'bernoulli', size: O } };
+    if (s.unit === 'lstm') cfg.peepholes = !!s.peepholes;
+    if (s.unit === 'gru') cfg.resetAfter = s.resetAfter !== false;
+    const m = await this.mod.createModel(cfg);
+    m.setParam('weight_ih_l0', transpose(p.W, I, GH));
+    m.setParam('weight_hh_l0', transpose(p.U, H, GH));
+    m.setParam('bias_ih_l0', p.bih);
+    m.setParam('bias_hh_l0', p.bhh);
+    if (s.peepholes) m.setParam('weight_peephole_l0', p.peep);
+    m.setParam('head.weight', transpose(p.V, H, O));
+    m.setParam('head.bias', p.c);
+    m.setOptimizer({ type: 'rmsprop', ...RMSPROP, centered: false });
+    const batch = { T, B, x: d.x, y: d.y };
+    const views = m.batchViews(T, B);
+    views.x.set(d.x);
+    views.y.set(d.y);
+    views.mask.fill(1);
+    return {
+      // The training loop of a batcher that writes batches into the arena (no copy).
+      train: () => { m.trainStepInPlace(T, B); },
+      infer: () => m.forward(batch).outputs,
+      dispose: () => { if (typeof m.dispose === 'function') m.dispose(); },
+    };
+  },
+};
+
+// -------------------------------------------------------------------------------- baseline
+
+export const baseline = {
+  id: 'baseline', label: 'plain TypeScript (ours)', note: 'Float32Array, i-k-j loops, input projection hoisted',
+  Rnn: null,
+  async load() {
+    const { loadBaseline } = await import('../lib/load-baseline.mjs');
+    this.Rnn = (await loadBaseline()).BaselineRnn;
+    return null;
+  },
+  supports() { return null; },
+  async create(s, p, d) {
+    const net = new this.Rnn({ unit: s.unit, peepholes: s.peepholes, resetAfter: s.resetAfter, inputSize: s.I, hiddenSize: s.H, outputSize: s.O, T: s.T, B: s.B });
+    let o = 0;
+    for (const e of net.layout) { const v = p[e.name]; net.params.set(v, o); o += v.length; }
+    const out = new Float32Array(s.T * s.B * s.O);
+    return {
+      train: () => { net.trainStep(d.x, d.y, RMSPROP); },
+      infer: () => { net.forward(d.x); net.probabilities(out); return out; },
+      dispose: () => {},
+      bytes: () => net.bytes(),
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------------ tfjs
+
+let tf = null;
+async function loadTf() {
+  if (tf) return tf;
+  const orig = console.log, warn = console.warn;
+  console.log = console.warn = () => {}; // the "install tfjs-node for speed" banner
+  try {
+    tf = await import('@tensorflow/tfjs');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+    tf.env().set('PROD', true); // no debug checks, no console banner
+  } finally { console.log = orig; console.warn = warn; }
+  return tf;
+}
+
+function tfjsContender(backend) {
+  return {
+    id: `tfjs-${backend}`,
+    label: `TensorFlow.js layers (${backend})`,
+    note: '',
+    async load() {
+      try {
+        await loadTf();
+        if (backend === 'wasm') {
+          tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // one thread, like every contender
+          tf.env().set('WASM_HAS_SIMD_SUPPORT', true);
+        }
+        if (!(await tf.setBackend(backend))) return `tf.setBackend('${backend}') failed`;
+        await tf.ready();
+        this.note = backend === 'wasm' ? `SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread` : 'plain JS kernels';
+        return null;
+      } catch (e) { return `${e.message}`; }
+    },
+    supports(v) {
+      if (v.peepholes) return 'tfjs LSTM has no peepholes';
+      if (v.unit === 'gru' && v.resetAfter !== false) return 'tfjs GRU is reset-before only (resetAfter unsupported)';
+      return null;
+    },
+    async create(s, p, d) {
+      await tf.setBackend(backend);
+      const { I, H, O, T, B } = s, GH = p.bih.length;
+      // The initial weights are overwritten below: skip tfjs's slow orthogonal initializer.
+      const common = { units: H, returnSequences: true, inputShape: [T, I], kernelInitializer: 'zeros', recurrentInitializer: 'zeros' };
+      const rnn = s.unit === 'tanh' ? tf.layers.simpleRNN({ ...common, activation: 'tanh' })
+        : s.unit === 'lstm' ? tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid' })
+          : tf.layers.gru({ ...common, recurrentActivation: 'sigmoid', resetAfter: false });
+      const model = tf.sequential({ layers: [rnn, tf.layers.dense({ units: O, activation: 'sigmoid' })] });
+      // Keras gate order: LSTM i f c o (= ours), GRU z r h (ours r z n); one bias = bih + bhh.
+      const order = s.unit === 'gru' ? [1, 0, 2] : s.unit === 'lstm' ? [0, 1, 2, 3] : [0];
+      const bias = new Float32Array(GH);
+      for (let j = 0; j < GH; j++) bias[j] = p.bih[j] + p.bhh[j];
+      rnn.setWeights([
+        tf.tensor2d(permuteGates(p.W, I, H, order), [I, GH]),
+        tf.tensor2d(permuteGates(p.U, H, H, order), [H, GH]),
+        tf.tensor1d(permuteGates(bias, 1, H, order)),
+      ]);
+      model.layers[1].setWeights([tf.tensor2d(p.V, [H, O]), tf.tensor1d(p.c)]);
+      model.compile({ optimizer: tf.train.rmsprop(RMSPROP.lr, RMSPROP.decay, RMSPROP.momentum, RMSPROP.eps), loss: 'binaryCrossentropy' });
+      // Keras is batch-major: (B, T, ·).
+      const toBT = (a, n) => { const o = new Float32Array(a.length); for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) o.set(a.subarray((t * B + b) * n, (t * B + b + 1) * n), (b * T + t) * n); return o; };
+      const x = tf.tensor3d(toBT(d.x, I), [B, T, I]);
+      const y = tf.tensor3d(toBT(d.y, O), [B, T, O]);
+      const out = new Float32Array(T * B * O);
+      return {
+        train: async () => { await tf.setBackend(backend); await model.trainOnBatch(x, y); },
+        infer: async () => {
+          await tf.setBackend(backend);
+          const r = model.predict(x);
+          const v = await r.data();
+          r.dispose();
+          for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out.set(v.subarray((b * T + t) * O, (b * T + t + 1) * O), (t * B + b) * O);
+          return out;
+        },
+        dispose: () => { x.dispose(); y.dispose(); model.dispose(); },
+      };
+    },
+  };
+}
+
+export const tfjsCpu = tfjsContender('cpu');
+export const tfjsWasm = tfjsContender('wasm');
+
+// ------------------------------------------------------------------------------- onnxruntime
+
+export const onnx = {
+  id: 'ort-wasm', label: 'ONNX Runtime Web (wasm)', note: '', inferenceOnly: true,
+  ort: null,
+  async load() {
+    try {
+      this.ort = await import('onnxruntime-web');
+      this.ort.env.wasm.numThreads = 1;
+      this.ort.env.logLevel = 'error';
+      this.note = '1 thread, inference only';
+      return null;
+    } catch (e) { return e.message; }
+  },
+  supports() { return null; },
+  async create(s, p, d) {
+    const ort = this.ort;
+    const bytes = buildOnnxModel(s, p);
+    const sess = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const x = new ort.Tensor('float32', d.x, [s.T, s.B, s.I]);
+    return {
+      train: null,
+      infer: async () => (await sess.run({ x })).p.data,
+      dispose: () => sess.release(),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------- brain.js
+
+export const brain = {
+  id: 'brain.js', label: 'brain.js recurrent', note: 'no batching (one sequence at a time); its "RNN" is ReLU, not tanh',
+  async load() {
+    try {
+      require.resolve('brain.js');
+    } catch {
+      return 'not installed: brain.js 2.x needs its peer gpu.js, which needs the native module `gl` '
+        + '(headless WebGL, built by node-gyp against X11/XInput/OpenGL headers); that build fails on a plain '
+        + 'machine ("Package xi was not found"), and gpu.js will not load without it, so brain.js is not a devDependency';
+    }
+    return 'installed, but brain.js trains one sequence at a time with its own data format; not wired into this benchmark';
+  },
+  supports() { return null; },
+  async create() { throw new Error('unreachable'); },
+};
+
+export const JS_CONTENDERS = [ours, baseline, tfjsCpu, tfjsWasm, onnx, brain];

@@ -1,0 +1,235 @@
+// The benchmark: gatedrnn against the libraries people would pick, on the paper's sizes.
+//
+//   node bench/run.mjs              full run (≈ 15–25 min on 2 shared cores), writes
+//                                   docs/benchmarks.md, docs/benchmarks.svg, docs/benchmarks.json
+//   node bench/run.mjs --quick      smoke run: T = 20, fewer rounds, no memory probes; writes to
+//                                   $TMPDIR/gatedrnn-bench-quick unless --out is given
+//   options: --only=<substring of a workload key, e.g. music or b32>  --contenders=ours,pytorch
+//            --no-memory  --out=<dir> (default docs)
+//
+// Every contender runs the same workload from the same starting weights; outputs are checked
+// against the plain-TypeScript baseline before anything is timed. Contenders are interleaved
+// round by round (the order rotates), each sample runs at least `minTime`, and the report gives
+// medians. Memory is measured in a fresh process per contender (see the report's Method).
+import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workloads, VARIANTS, makeData, flopsPerFrame } from './lib/workloads.mjs';
+import { loadBaseline, paramViews } from './lib/load-baseline.mjs';
+import { JS_CONTENDERS, pkgVersion } from './contenders/js.mjs';
+import { torch, torchSetup, PYTHON, TORCH_SCRIPT } from './contenders/torch.mjs';
+import { writeReport } from './lib/report.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+  if (!m) throw new Error(`unknown argument ${a}`);
+  return [m[1], m[2] ?? true];
+}));
+
+const QUICK = !!args.quick;
+const CFG = QUICK
+  ? { T: 20, warm: 1, rounds: 2, minTime: 0.05, maxIters: 2000, budget: 2 }
+  : { T: 100, warm: 2, rounds: 5, minTime: 0.3, maxIters: 5000, budget: 12 };
+const ALL = [...JS_CONTENDERS, torch];
+const SEED = 20141211;
+
+/** Shared starting weights (our layout) from the baseline's seeded init, f32. */
+function startWeights(Rnn, w, v) {
+  const net = new Rnn({ unit: w.unit, peepholes: v.peepholes, resetAfter: v.resetAfter, inputSize: w.I, hiddenSize: w.H, outputSize: w.O, T: w.T, B: w.B });
+  net.init(SEED);
+  return net;
+}
+
+const spec = (w, v) => ({ ...w, variant: v.id, peepholes: !!v.peepholes, resetAfter: v.resetAfter });
+
+// ------------------------------------------------------------------------- memory probe mode
+
+async function probe(p) {
+  const w = p.w, v = p.v;
+  const c = ALL.find((x) => x.id === p.contender);
+  const { BaselineRnn } = await loadBaseline();
+  const reason = await c.load();
+  if (reason) throw new Error(reason);
+  const rss0 = process.memoryUsage().rss;
+  const net = startWeights(BaselineRnn, w, v);
+  const d = makeData(w);
+  const inst = await c.create(spec(w, v), paramViews(net), d);
+  if (inst.train) { await inst.train(); await inst.train(); }
+  await inst.infer();
+  const peak = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(JSON.stringify({ rss0, peak }) + '\n');
+  process.exit(0);
+}
+
+function runChild(cmd, argv) {
+  return new Promise((resolve) => {
+    const ch = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    ch.stdout.on('data', (b) => { out += b; });
+    ch.stderr.on('data', (b) => { err += b; });
+    ch.on('exit', (code) => {
+      const line = out.trim().split('\n').pop();
+      try { resolve(code === 0 ? JSON.parse(line) : { error: err.trim().split('\n').slice(-1)[0] }); } catch { resolve({ error: `bad probe output: ${line}` }); }
+    });
+  });
+}
+
+async function memoryProbe(cid, w, v, net, d) {
+  if (cid === 'pytorch') {
+    return runChild(PYTHON, [TORCH_SCRIPT, '--probe', JSON.stringify(torchSetup(0, spec(w, v), paramViews(net), d))]);
+  }
+  return runChild(process.execPath, [join(here, 'run.mjs'), `--probe=${JSON.stringify({ contender: cid, w, v })}`]);
+}
+
+// ---------------------------------------------------------------------------------- timing
+
+async function sample(inst, what) {
+  if (inst.time) return inst.time(what, CFG.minTime, CFG.maxIters);
+  const fn = what === 'train' ? inst.train : inst.infer;
+  let n = 0;
+  const t0 = performance.now();
+  for (;;) {
+    await fn();
+    n++;
+    const el = (performance.now() - t0) / 1000;
+    if (el >= CFG.minTime || n >= CFG.maxIters) return { sec: el / n, iters: n };
+  }
+}
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+function maxAbsDiff(a, b) {
+  if (!a || a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return Number.isNaN(m) ? Infinity : m;
+}
+
+// ------------------------------------------------------------------------------------ main
+
+async function main() {
+  if (args.probe) return probe(JSON.parse(args.probe));
+  const t0 = Date.now();
+  const only = typeof args.only === 'string' ? args.only : null;
+  const pick = typeof args.contenders === 'string' ? args.contenders.split(',') : null;
+  const wls = workloads({ T: CFG.T }).filter((w) => !only || w.key.includes(only));
+
+  const { BaselineRnn } = await loadBaseline();
+  const status = {};
+  for (const c of ALL) {
+    if (pick && !pick.includes(c.id)) { status[c.id] = 'not selected (--contenders)'; continue; }
+    status[c.id] = await c.load();
+    console.log(`${c.label.padEnd(28)} ${status[c.id] ? `SKIPPED: ${status[c.id]}` : `ok ${c.note}`}`);
+  }
+  const live = ALL.filter((c) => status[c.id] === null);
+
+  const results = [];
+  for (const w of wls) {
+    for (const v of VARIANTS[w.unit]) {
+      const s = spec(w, v);
+      const ref = startWeights(BaselineRnn, w, v);
+      const p = paramViews(ref);
+      const d = makeData(w);
+      ref.forward(d.x);
+      const pRef = new Float32Array(w.T * w.B * w.O);
+      ref.probabilities(pRef);
+      const flops = flopsPerFrame(w);
+      const row = { key: w.key, task: w.task, unit: w.unit, H: w.H, I: w.I, O: w.O, T: w.T, B: w.B, variant: v.id, variantLabel: v.label, flops, by: {} };
+      results.push(row);
+      const insts = [];
+      for (const c of live) {
+        const why = c.supports(s);
+        if (why) { row.by[c.id] = { skipped: why }; continue; }
+        try {
+          const inst = await c.create(s, p, d);
+          const diff = maxAbsDiff(await inst.infer(), pRef);
+          if (!(diff < 2e-3)) {
+            row.by[c.id] = { skipped: `outputs disagree with the baseline (max |Δp| = ${diff.toExponential(2)}); not timed` };
+            await inst.dispose();
+            continue;
+          }
+          row.by[c.id] = { maxDiff: diff, train: [], infer: [], spent: 0 };
+          insts.push({ c, inst });
+        } catch (e) {
+          row.by[c.id] = { skipped: `failed: ${e.message.split('\n')[0]}` };
+        }
+      }
+      // Warm-up (also lets WebAssembly tier up), then interleaved rounds.
+      for (const { c, inst } of insts) {
+        for (let i = 0; i < CFG.warm; i++) {
+          if (!c.inferenceOnly) await (inst.time ? inst.time('train', 0, 1) : inst.train());
+          await (inst.time ? inst.time('infer', 0, 1) : inst.infer());
+        }
+      }
+      for (let r = 0; r < CFG.rounds; r++) {
+        for (let k = 0; k < insts.length; k++) {
+          const { c, inst } = insts[(k + r) % insts.length];
+          const rec = row.by[c.id];
+          if (r >= 3 && rec.spent > CFG.budget) continue; // slow contenders: 3 rounds are enough
+          const tA = performance.now();
+          if (!c.inferenceOnly) rec.train.push((await sample(inst, 'train')).sec);
+          rec.infer.push((await sample(inst, 'infer')).sec);
+          rec.spent += (performance.now() - tA) / 1000;
+        }
+      }
+      const frames = w.T * w.B;
+      for (const { c, inst } of insts) {
+        const rec = row.by[c.id];
+        if (rec.train.length) {
+          rec.trainFps = frames / median(rec.train);
+          rec.trainGflops = rec.trainFps * flops.training / 1e9;
+        }
+        rec.inferFps = frames / median(rec.infer);
+        rec.inferGflops = rec.inferFps * flops.forward / 1e9;
+        rec.rounds = rec.infer.length;
+        await inst.dispose();
+      }
+      if (!args['no-memory'] && !QUICK && w.B === 32) {
+        for (const { c } of insts) {
+          const m = await memoryProbe(c.id, w, v, ref, d);
+          row.by[c.id].memory = m;
+        }
+      }
+      const line = Object.entries(row.by).map(([id, r]) => (r.skipped ? null
+        : `${id} ${r.trainFps ? `${(r.trainFps / 1e3).toFixed(1)}k/` : ''}${(r.inferFps / 1e3).toFixed(1)}k`)).filter(Boolean).join('  ');
+      console.log(`${w.key.padEnd(22)} ${v.id.padEnd(10)} train/infer frames/s: ${line}`);
+    }
+  }
+  torch.close();
+
+  const meta = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    config: CFG,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    versions: {
+      gatedrnn: pkgVersion('gatedrnn') ?? JSON.parse((await import('node:fs')).readFileSync(join(root, 'package.json'), 'utf8')).version,
+      '@tensorflow/tfjs': pkgVersion('@tensorflow/tfjs'),
+      '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'),
+      'onnxruntime-web': pkgVersion('onnxruntime-web'),
+      torch: torch.version,
+      'brain.js': pkgVersion('brain.js'),
+      vega: pkgVersion('vega'),
+      'vega-lite': pkgVersion('vega-lite'),
+    },
+    contenders: ALL.map((c) => ({ id: c.id, label: c.label, note: c.note, skipped: status[c.id], inferenceOnly: !!c.inferenceOnly })),
+  };
+  // A smoke run must not overwrite the committed report: it goes to a temporary folder.
+  const outDir = typeof args.out === 'string' ? args.out : QUICK ? join(os.tmpdir(), 'gatedrnn-bench-quick') : join(root, 'docs');
+  mkdirSync(outDir, { recursive: true });
+  const files = await writeReport(outDir, meta, results, { quick: QUICK });
+  console.log(`wrote ${files.join(', ')} in ${meta.seconds} s`);
+}
+
+main().catch((e) => { torch.close(); console.error(e); process.exit(1); });

@@ -138,6 +138,42 @@ for (const build of BUILDS) {
   });
 }
 
+// The paper's music sizes (88 in, 88 out, Bernoulli head), starting from the model's own
+// initialisation read back with getParam (biases set to random values so they matter).
+const PAPER_SIZES = [
+  { name: 'tanh-100', cfg: { unit: 'tanh', hiddenSize: 100 } },
+  { name: 'LSTM-36', cfg: { unit: 'lstm', peepholes: false, hiddenSize: 36 } },
+  { name: 'LSTM-36 peepholes', cfg: { unit: 'lstm', peepholes: true, hiddenSize: 36 } },
+  { name: 'GRU-46 reset-after', cfg: { unit: 'gru', resetAfter: true, hiddenSize: 46 } },
+  { name: 'GRU-46 reset-before', cfg: { unit: 'gru', resetAfter: false, hiddenSize: 46 } },
+] as const;
+
+for (const build of BUILDS) {
+  describe(`model = f64 reference, paper sizes from the model's initialisation, build '${build}'`, () => {
+    afterAll(() => console.log(`[gradcheck] paper sizes, build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild['paper-' + build]?.toExponential(2)}`));
+    for (const { name, cfg: unitCfg } of PAPER_SIZES) {
+      it(name, async () => {
+        const cfg: RefConfig = { ...unitCfg, inputSize: 88, head: { type: 'bernoulli', size: 88 } };
+        const m = await createModel({ ...cfg, seed: 5 } as ModelConfig, { build });
+        try {
+          const rng = new Rng(3);
+          const p: Params = {};
+          for (const [pname] of paramShapes(cfg)) {
+            if (pname.includes('bias')) m.setParam(pname, rng.f32Array(m.getParam(pname).length, -0.5, 0.5));
+            p[pname] = Float64Array.from(m.getParam(pname));
+          }
+          const cmp = new Comparison();
+          const batch = randomBatch(cfg, 12, 4, rng, { lengths: [12, 7, 1, 12], states: true });
+          compare(cmp, 'T=12 B=4', m, cfg, p, batch);
+          checkPadding(m, cfg, batch, cmp);
+          worstByBuild['paper-' + build] = Math.max(worstByBuild['paper-' + build] ?? 0, cmp.worst);
+          expect(cmp.mismatches).toEqual([]);
+        } finally { m.dispose(); }
+      });
+    }
+  });
+}
+
 function compare(cmp: Comparison, label: string, m: Model, cfg: RefConfig, p: Params, batch: RefBatch): void {
   const ref = refLossAndGrad(cfg, p, batch);
   const mb = toModelBatch(cfg, batch);
@@ -146,7 +182,8 @@ function compare(cmp: Comparison, label: string, m: Model, cfg: RefConfig, p: Pa
   const without = Object.keys(p).map((name) => m.getGrad(name));
   const r = m.lossAndGrad(mb, { inputGrad: true });
   Object.keys(p).forEach((name, k) => {
-    if (!without[k].every((g, j) => Object.is(g, m.getGrad(name)[j]))) cmp.mismatches.push(`${label} grad ${name} differs with and without inputGrad`);
+    const g = m.getGrad(name);
+    if (!without[k].every((v, j) => Object.is(v, g[j]))) cmp.mismatches.push(`${label} grad ${name} differs with and without inputGrad`);
   });
   cmp.check(`${label} loss`, [r.loss], [ref.loss]);
   if (r.frames !== ref.frames) cmp.mismatches.push(`${label} frames: model ${r.frames}, reference ${ref.frames}`);

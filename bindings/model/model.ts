@@ -501,15 +501,19 @@ export class Model {
   }
 
   private trainArena(T: number, B: number, opts: TrainOptions): TrainResult {
-    const noise = opts.weightNoise ?? 0;
-    const r = this.lossAndGradArena(T, B, false, noise);
+    const r = this.lossAndGradArena(T, B, false, opts.weightNoise ?? 0);
+    return { ...r, gradNorm: this.applyArenaGradients(r.loss, opts.clipNorm) };
+  }
+
+  /** Clip and optimizer step from the gradients in the arena; returns the norm before clipping. */
+  private applyArenaGradients(loss: number, clipNorm: number | undefined): number {
     const k = (n: string) => this.k(n);
     const n = this.layout.floats;
     const gradNorm = Math.sqrt(k('sum_sq_f32')(this.gradsPtr, n));
-    if (!Number.isFinite(r.loss) || !Number.isFinite(gradNorm)) {
-      throw new ValueError(`training step ${this.step + 1} diverged: loss ${r.loss}, gradient norm ${gradNorm}; parameters were not updated (lower the learning rate or clip the gradient)`);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      throw new ValueError(`training step ${this.step + 1} diverged: loss ${loss}, gradient norm ${gradNorm}; parameters were not updated (lower the learning rate or clip the gradient)`);
     }
-    if (opts.clipNorm !== undefined && gradNorm > opts.clipNorm) k('scale_f32')(this.gradsPtr, n, opts.clipNorm / gradNorm);
+    if (clipNorm !== undefined && gradNorm > clipNorm) k('scale_f32')(this.gradsPtr, n, clipNorm / gradNorm);
     const o = this.optimizer!, p = this.paramsPtr, g = this.gradsPtr, [s0, s1, s2] = this.optPtr;
     this.step++;
     switch (o.type) {
@@ -518,7 +522,44 @@ export class Model {
       case 'adam': k('adam_step')(p, g, s0, s1, n, o.lr, o.beta1, o.beta2, o.eps, this.step); break;
     }
     this.packedFresh = false;
-    return { ...r, gradNorm };
+    return gradNorm;
+  }
+
+  // ----------------------------------------------------- data-parallel training support
+
+  /** Floats in the parameter (and gradient) arena, padding included. */
+  get arenaFloats(): number { return this.layout.floats; }
+
+  /** A copy of the whole gradient arena (same layout as snapshotParams). */
+  snapshotGrads(): Float32Array {
+    return Float32Array.from(this.live.f32(this.gradsPtr, this.layout.floats));
+  }
+
+  /** Like lossAndGradInPlace, with weight noise σ drawn from this model's own RNG stream
+   *  (replicas seeded alike draw the same noise). */
+  lossAndGradNoisyInPlace(T: number, B: number, weightNoise: number): LossResult {
+    this.checkInPlace(T, B);
+    if (!(weightNoise >= 0 && Number.isFinite(weightNoise))) throw new ConfigError(`weightNoise must be a non-negative number, got ${weightNoise}`);
+    return this.lossAndGradArena(T, B, false, weightNoise);
+  }
+
+  /** An optimizer step from gradients computed elsewhere (e.g. summed over worker replicas):
+   *  `grads` has the arena layout of snapshotGrads(); `loss` is their summed loss. */
+  applyGradients(grads: Float32Array, loss: number, opts: { clipNorm?: number } = {}): number {
+    if (!this.optimizer) throw new ConfigError('no optimizer: call setOptimizer({ type, lr, … }) first');
+    if (!(grads instanceof Float32Array) || grads.length !== this.layout.floats) {
+      throw new ShapeError(`gradients must be a Float32Array of ${this.layout.floats} values (snapshotGrads layout)`);
+    }
+    this.checkTrainOptions({ clipNorm: opts.clipNorm });
+    this.live.f32(this.gradsPtr, this.layout.floats).set(grads);
+    return this.applyArenaGradients(loss, opts.clipNorm);
+  }
+
+  /** The weight-noise RNG state (4 u32), so replicas can be put in step. */
+  getNoiseState(): Uint32Array { return Uint32Array.from(this.live.u32(this.rngPtr, 4)); }
+  setNoiseState(state: Uint32Array): void {
+    if (!(state instanceof Uint32Array) || state.length !== 4 || state.every((w) => w === 0)) throw new ShapeError('noise state must be 4 u32 words, not all zero');
+    this.live.u32(this.rngPtr, 4).set(state);
   }
 
   /** Changes the learning rate of the current optimizer (keeps its state), e.g. for decay. */

@@ -149,3 +149,67 @@ describe('reference = PyTorch float64 (golden.json)', () => {
     });
   }
 });
+
+// The team's PyTorch fixtures (tests/fixtures/golden/, written by scripts/golden.py, another
+// engineer's generator): f32 inputs and weights (9 significant digits, or int8/512 base64 for
+// the paper sizes), loss, outputs and gradients from PyTorch in float64 stored with 9
+// significant digits (paper sizes: a sample of gradient entries plus sum, L1 and L2 norms).
+// The reference must match them to that storage precision: |ref − torch| ≤ 1e-8·(1 + |torch|)
+// (norms: relative 1e-8) — two independent routes to the same numbers.
+type Stored = number[] | { encoding: 'int8-base64'; scale: number; data: string };
+type StoredGrad = number[] | { encoding: 'samples'; samples: [number, number][]; sum: number; l1: number; l2: number };
+interface TeamGolden {
+  name: string; config: RefConfig; T: number; B: number; x: number[]; y: number[]; mask: number[];
+  h0: number[][] | null; c0: number[][] | null; params: Record<string, { shape: number[]; data?: number[] } & Partial<Extract<Stored, { encoding: string }>>>;
+  loss: number; frames: number; outputs: number[]; grads: Record<string, StoredGrad>; inputGrad: number[];
+  dh0: number[][]; dc0: number[][] | null;
+}
+
+describe('reference = team PyTorch fixtures (tests/fixtures/golden)', () => {
+  const dir = new URL('./fixtures/golden/', import.meta.url);
+  const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as { cases: string[] };
+  const TOL = 1e-8;
+  const close = (what: string, got: ArrayLike<number>, want: number[]) => {
+    expect(got.length, what).toBe(want.length);
+    let worst = 0;
+    for (let k = 0; k < want.length; k++) worst = Math.max(worst, Math.abs(got[k] - want[k]) / (1 + Math.abs(want[k])));
+    expect(worst, what).toBeLessThan(TOL);
+  };
+  const f32 = (a: ArrayLike<number>) => Float64Array.from(a, Math.fround);
+  const decode = (t: TeamGolden['params'][string]): Float64Array => {
+    if (t.encoding === 'int8-base64') {
+      const bytes = Buffer.from(t.data as unknown as string, 'base64');
+      return Float64Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), (q) => q * t.scale!);
+    }
+    return f32(t.data!);
+  };
+  for (const name of index.cases) {
+    it(name, () => {
+      const c = JSON.parse(readFileSync(new URL(`${name}.json`, dir), 'utf8')) as TeamGolden;
+      const p: Params = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, decode(v)]));
+      for (const [pname, shape] of paramShapes(c.config)) {
+        expect(c.params[pname]?.shape, pname).toEqual(shape);
+        expect(p[pname].length, pname).toBe(shape.reduce((a, b) => a * b, 1));
+      }
+      const r = lossAndGrad(c.config, p, {
+        T: c.T, B: c.B, x: f32(c.x), y: c.y, mask: c.mask, h0: c.h0?.map(f32), c0: c.c0?.map(f32),
+      });
+      close('loss', [r.loss], [c.loss]);
+      expect(r.frames).toBe(c.frames);
+      const O = c.config.head.size, real = (_: number, k: number) => c.mask[Math.floor(k / O)] !== 0;
+      close('outputs', r.outputs.filter(real), c.outputs.filter(real));
+      for (const k of Object.keys(p)) {
+        const want = c.grads[k], got = r.grads[k];
+        if (Array.isArray(want)) { close(`grad ${k}`, got, want); continue; }
+        close(`grad ${k} samples`, want.samples.map(([i]) => got[i]), want.samples.map(([, v]) => v));
+        const sum = got.reduce((a, v) => a + v, 0), l1 = got.reduce((a, v) => a + Math.abs(v), 0);
+        const l2 = Math.sqrt(got.reduce((a, v) => a + v * v, 0));
+        close(`grad ${k} sum`, [sum / (want.l1 || 1)], [want.sum / (want.l1 || 1)]);
+        close(`grad ${k} l1, l2`, [l1 / want.l1, l2 / want.l2], [1, 1]);
+      }
+      close('input grad', r.dx, c.inputGrad);
+      c.dh0.forEach((d, l) => close(`dh0[${l}]`, r.dh0[l], d));
+      c.dc0?.forEach((d, l) => close(`dc0[${l}]`, r.dc0[l], d));
+    });
+  }
+});

@@ -1,0 +1,136 @@
+// Cell benchmark: forward + backward through time of one recurrent layer (cell_pack,
+// cell_forward, cell_backward with dx skipped, as for a first layer) at the paper's sizes,
+// B = 32, T = 100. Reports ms per call and frames/s = T·B / (fwd + bwd time), and the share of
+// the time spent in the GEMMs the cell issues (timed separately with the same shapes).
+//
+//   npm run asbuild && node bench/cells.mjs [--quick] [--build=relaxed|simd] [--filter=lstm]
+//
+// Cases are sampled in interleaved rounds after a warm-up and medians reported (this VM's FP
+// throughput drifts: see TOOLCHAIN.md). Kernel time only: no output head, no optimizer.
+import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import os from 'node:os';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const BUILDS = (args.find((a) => a.startsWith('--build=')) || '--build=relaxed,simd').slice(8).split(',');
+const FILTER = (args.find((a) => a.startsWith('--filter=')) || '').slice(9);
+const ROUNDS = QUICK ? 3 : 7;
+const T = 100, B = 32;
+
+const KIND_NAME = ['tanh', 'lstm', 'lstm-peep', 'gru-after', 'gru-before'];
+const GATES = [1, 4, 4, 3, 3];
+const CASES = [
+  // music (I = 88) and speech (I = 20) sizes of Table 1
+  { kind: 1, I: 88, H: 36 }, { kind: 2, I: 88, H: 36 }, { kind: 3, I: 88, H: 46 }, { kind: 4, I: 88, H: 46 },
+  { kind: 0, I: 88, H: 100 },
+  { kind: 1, I: 20, H: 195 }, { kind: 2, I: 20, H: 195 }, { kind: 3, I: 20, H: 227 }, { kind: 4, I: 20, H: 227 },
+  { kind: 0, I: 20, H: 400 },
+].filter((c) => `${KIND_NAME[c.kind]}-${c.H}`.includes(FILTER));
+/** PyTorch 1.13 CPU, one thread, B = 32, T = 100, whole training step (TOOLCHAIN.md). */
+const PYTORCH = { 'lstm-36': 79e3, 'gru-after-46': 74e3, 'tanh-100': 119e3, 'lstm-195': 18e3 };
+
+function load(build) {
+  const bytes = readFileSync(new URL(`../build/gatedrnn.${build}.wasm`, import.meta.url));
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    env: { abort() { throw new Error(`kernel contract failed in ${build} build`); } },
+  });
+  const ex = inst.exports;
+  let top = (ex.heap_base() + 63) & ~63;
+  const alloc = (n) => {
+    const p = top;
+    top = (p + Math.max(n, 1) * 4 + 63) & ~63;
+    const have = ex.memory.buffer.byteLength;
+    if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
+    return p;
+  };
+  const f32 = (p, n) => new Float32Array(ex.memory.buffer, p, n);
+  return { build, ex, alloc, f32 };
+}
+
+function fill(core, p, n, seed, scale) {
+  const a = core.f32(p, n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    a[i] = ((s / 4294967296) * 2 - 1) * scale;
+  }
+}
+
+/** Allocates one layer's buffers and returns the timed closures. */
+function setup(core, { kind, I, H }) {
+  const { ex, alloc } = core;
+  const GH = GATES[kind] * H;
+  const W = alloc(I * GH), U = alloc(H * GH), bih = alloc(GH), bhh = alloc(GH), peep = alloc(3 * H);
+  const x = alloc(T * B * I), hs = alloc((T + 1) * B * H), dhs = alloc(T * B * H);
+  const packed = alloc(ex.cell_packed_size(kind, I, H));
+  const saved = alloc(ex.cell_saved_size(kind, T, B, H));
+  const work = alloc(ex.cell_work_size(kind, T, B, H));
+  const dW = alloc(I * GH), dU = alloc(H * GH), dbih = alloc(GH), dbhh = alloc(GH), dpeep = alloc(3 * H);
+  const dh0 = alloc(B * H), dc0 = alloc(B * H);
+  fill(core, W, I * GH, 1, 1 / Math.sqrt(I)); fill(core, U, H * GH, 2, 1 / Math.sqrt(H));
+  fill(core, bih, GH, 3, 0.1); fill(core, bhh, GH, 4, 0.1); fill(core, peep, 3 * H, 5, 0.1);
+  fill(core, x, T * B * I, 6, 1); fill(core, dhs, T * B * H, 7, 0.01);
+  const zero = alloc(0);
+  const pack = () => ex.cell_pack(kind, packed, W, U, I, H);
+  const fwd = () => {
+    core.f32(hs, B * H).fill(0);
+    if (kind === 1 || kind === 2) core.f32(saved, B * H).fill(0);
+    ex.cell_forward(kind, hs, saved, x, packed, bih, bhh, peep, T, B, I, H);
+  };
+  const bwd = () => ex.cell_backward(kind, 0, dh0, dc0, dW, dU, dbih, dbhh, kind === 2 ? dpeep : 0,
+    dhs, hs, saved, x, packed, bih, bhh, peep, work, T, B, I, H);
+  // the GEMMs alone, same shapes: input projection, T recurrent products forward and backward,
+  // two weight gradients (Xᵀ·dG, Hᵀ·dG)
+  const C = alloc(T * B * GH);
+  const Bp = alloc(Math.max(ex.packed_size(I, GH), ex.packed_size(H, GH), ex.packed_size(GH, H)));
+  const gemms = () => {
+    ex.gemm_f32(C, GH, x, I, Bp, T * B, GH, I);
+    for (let t = 0; t < T; t++) ex.gemm_f32(C, GH, hs, H, Bp, B, GH, H);
+    for (let t = 0; t < T; t++) ex.gemm_f32(C, H, C, GH, Bp, B, H, GH);
+    ex.gemm_tn_f32(dW, GH, x, I, C, GH, I, GH, T * B);
+    ex.gemm_tn_f32(dU, GH, hs, H, C, GH, H, GH, T * B);
+  };
+  void zero;
+  return { pack, fwd, bwd, gemms };
+}
+
+function time(fn, reps) {
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < reps; r++) fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
+}
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+
+console.log(`cells bench: node ${process.version}, ${os.cpus()[0].model}, B=${B}, T=${T}, builds ${BUILDS.join(', ')}`);
+const rows = [];
+for (const build of BUILDS) {
+  const core = load(build);
+  const runs = CASES.map((c) => ({ c, ...setup(core, c), f: [], b: [], p: [], g: [] }));
+  for (const r of runs) { r.pack(); for (let i = 0; i < 2; i++) { r.fwd(); r.bwd(); r.gemms(); } } // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of runs) {
+      const reps = r.c.H > 150 ? 1 : 3;
+      r.p.push(time(r.pack, reps));
+      r.f.push(time(r.fwd, reps));
+      r.b.push(time(r.bwd, reps));
+      r.g.push(time(r.gemms, reps));
+    }
+  }
+  for (const r of runs) {
+    const f = median(r.f), b = median(r.b), p = median(r.p), g = median(r.g);
+    const name = `${KIND_NAME[r.c.kind]}-${r.c.H}`;
+    const fps = (T * B) / ((f + b + p) / 1e3);
+    const ref = PYTORCH[name];
+    rows.push({
+      build, cell: name, I: r.c.I,
+      'pack ms': p.toFixed(3), 'fwd ms': f.toFixed(2), 'bwd ms': b.toFixed(2),
+      'GEMM share': `${Math.round((100 * g) / (f + b))}%`,
+      'frames/s': Math.round(fps),
+      'vs PyTorch step': ref ? `${(fps / ref).toFixed(2)}×` : '',
+    });
+  }
+}
+console.table(rows);

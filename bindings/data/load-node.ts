@@ -6,6 +6,7 @@ import { gunzip } from 'node:zlib';
 import { resolve, join } from 'node:path';
 import { ConfigError, FormatError, NotFoundError } from '../errors.js';
 import { readFileLimited } from '../io/file-node.js';
+import { decodePickle } from '../io/pickle.js';
 import { validatePianoRollDataset, type PianoRollDataset } from './pianoroll.js';
 
 export const PIANO_ROLL_DATASETS = {
@@ -84,4 +85,14 @@ export function gunzipLimited(gz: Uint8Array, maxBytes: number, what: string): P
       }
     });
   });
+}
+
+/**
+ * Reads one of the original Boulanger-Lewandowski `.pickle` files (e.g. "JSB Chorales.pickle")
+ * with the safe pickle reader (plain data only; nothing is imported or executed) and validates
+ * it like the JSON files. `name` labels error messages.
+ */
+export async function loadPianoRollPickle(path: string, name: string, limits: { maxBytes?: number } = {}): Promise<PianoRollDataset> {
+  const bytes = await readFileLimited(path, limits.maxBytes ?? 256 * 1024 * 1024);
+  return validatePianoRollDataset(decodePickle(bytes), name);
 }

@@ -1,0 +1,336 @@
+// A safe reader for Python pickles that hold plain data only, such as the original
+// Boulanger-Lewandowski `.pickle` piano rolls (a dict of lists of lists of lists of ints).
+//
+// A pickle is a program for a small stack machine; the dangerous opcodes are the ones that
+// import a Python object (GLOBAL, STACK_GLOBAL, INST, OBJ, EXT*) or call one (REDUCE, BUILD,
+// NEWOBJ, NEWOBJ_EX, persistent ids). This reader never resolves or calls anything: it knows
+// only the opcodes that build data (protocols 0–5) and refuses every other opcode with a
+// FormatError naming it and its byte offset. It also refuses cyclic data.
+//
+// Python → JavaScript: dict → null-prototype object (str keys only), list and tuple →
+// array, str/unicode → string (Python 2 byte strings are decoded as Latin-1, as
+// `pickle.load(f, encoding="latin1")` does), bytes/bytearray → Uint8Array, int → number
+// (FormatError beyond ±2⁵³), float → number, bool → boolean, None → null.
+// Objects reached twice through the memo are the same JavaScript object.
+import { FormatError } from '../errors.js';
+
+export type PickleValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Uint8Array
+  | PickleValue[]
+  | { [key: string]: PickleValue };
+
+export interface PickleLimits {
+  /** Largest memo index accepted (default 10,000,000). */
+  maxMemo?: number;
+  /** Deepest MARK nesting accepted (default 10,000). */
+  maxMarks?: number;
+}
+
+/** Opcodes refused because they import or call Python objects, by byte value. */
+const REFUSED: Record<number, string> = {
+  0x63: 'GLOBAL', 0x93: 'STACK_GLOBAL', 0x52: 'REDUCE', 0x62: 'BUILD', 0x69: 'INST', 0x6f: 'OBJ',
+  0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x50: 'PERSID',
+  0x51: 'BINPERSID', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+};
+/** Known data opcodes this reader does not build (sets). */
+const UNSUPPORTED: Record<number, string> = { 0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET' };
+
+const MARK = Symbol('mark');
+type Slot = PickleValue | typeof MARK;
+
+const latin1 = (b: Uint8Array): string => {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+};
+
+/** Decodes one pickle; the whole input must be consumed by STOP. */
+export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): PickleValue {
+  const maxMemo = limits.maxMemo ?? 10_000_000;
+  const maxMarks = limits.maxMarks ?? 10_000;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const stack: Slot[] = [];
+  const marks: number[] = [];
+  const memo = new Map<number, PickleValue>();
+  let pos = 0;
+  let opAt = 0;
+  let opName = '';
+
+  const bad = (msg: string): never => { throw new FormatError(`pickle: ${opName ? `${opName} at byte ${opAt}: ` : ''}${msg}`); };
+  const need = (n: number): void => { if (n > bytes.length - pos) bad(`truncated: needs ${n} more bytes, ${bytes.length - pos} left`); };
+  const take = (n: number): Uint8Array => { need(n); const b = bytes.subarray(pos, pos + n); pos += n; return b; };
+  const u8 = (): number => { need(1); return bytes[pos++]; };
+  const u16 = (): number => { need(2); const v = view.getUint16(pos, true); pos += 2; return v; };
+  const u32 = (): number => { need(4); const v = view.getUint32(pos, true); pos += 4; return v; };
+  const i32 = (): number => { need(4); const v = view.getInt32(pos, true); pos += 4; return v; };
+  const u64 = (): number => {
+    need(8);
+    const lo = view.getUint32(pos, true), hi = view.getUint32(pos + 4, true);
+    pos += 8;
+    if (hi > 0x1fffff) bad('length beyond 2^53');
+    return hi * 4294967296 + lo;
+  };
+  const line = (): string => {
+    const end = bytes.indexOf(0x0a, pos);
+    if (end < 0) bad('truncated: missing end of line');
+    const s = latin1(bytes.subarray(pos, end));
+    pos = end + 1;
+    return s;
+  };
+  const push = (v: PickleValue): void => { stack.push(v); };
+  const pop = (): PickleValue => {
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) bad('stack underflow');
+    return stack.pop() as PickleValue;
+  };
+  const top = (): PickleValue => {
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) bad('stack underflow');
+    return stack[stack.length - 1] as PickleValue;
+  };
+  const popMark = (): PickleValue[] => {
+    const m = marks.pop();
+    if (m === undefined) bad('no MARK on the stack');
+    const items = stack.splice(m!) as PickleValue[];
+    return items;
+  };
+  const memoKey = (i: number): number => {
+    if (!Number.isSafeInteger(i) || i < 0 || i > maxMemo) bad(`memo index ${i} is outside 0..${maxMemo}`);
+    return i;
+  };
+  const memoGet = (i: number): PickleValue => {
+    if (!memo.has(i)) bad(`memo index ${i} was never stored`);
+    return memo.get(i) as PickleValue;
+  };
+  const int = (v: bigint | number): number => {
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    if (!Number.isSafeInteger(n) || (typeof v === 'bigint' && BigInt(n) !== v)) bad(`integer ${v} is outside ±2^53`);
+    return n;
+  };
+  const textInt = (s: string): number => {
+    const m = /^\s*([+-]?[0-9]+)L?\s*$/.exec(s);
+    if (!m) bad(`${JSON.stringify(s)} is not a decimal integer`);
+    return int(BigInt(m![1]));
+  };
+  const longBytes = (b: Uint8Array): number => {
+    if (b.length === 0) return 0;
+    if (b.length > 8) bad(`integer of ${b.length} bytes is outside ±2^53`);
+    let v = 0n;
+    for (let k = b.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[k]);
+    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    return int(v);
+  };
+  const asList = (v: PickleValue, what: string): PickleValue[] => {
+    if (!Array.isArray(v)) bad(`${what} needs a list below it, found ${describe(v)}`);
+    return v as PickleValue[];
+  };
+  const asDict = (v: PickleValue, what: string): { [k: string]: PickleValue } => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) bad(`${what} needs a dict below it, found ${describe(v)}`);
+    return v as { [k: string]: PickleValue };
+  };
+  const setItem = (d: { [k: string]: PickleValue }, k: PickleValue, v: PickleValue): void => {
+    if (typeof k !== 'string') bad(`dict key ${describe(k)} is not a string (only str keys are supported)`);
+    Object.defineProperty(d, k as string, { value: v, enumerable: true, writable: true, configurable: true });
+  };
+  const newDict = (): { [k: string]: PickleValue } => Object.create(null);
+
+  for (;;) {
+    if (pos >= bytes.length) { opName = ''; bad('truncated: no STOP opcode'); }
+    opAt = pos;
+    const op = bytes[pos++];
+    opName = OPNAMES[op] ?? REFUSED[op] ?? UNSUPPORTED[op] ?? `opcode 0x${op.toString(16).padStart(2, '0')}`;
+    if (REFUSED[op]) {
+      let detail = '';
+      if (op === 0x63 || op === 0x69) { // GLOBAL/INST: show "module name" without resolving it
+        const end1 = bytes.indexOf(0x0a, pos), end2 = end1 < 0 ? -1 : bytes.indexOf(0x0a, end1 + 1);
+        if (end2 > 0) detail = ` (${JSON.stringify(latin1(bytes.subarray(pos, end1)) + '.' + latin1(bytes.subarray(end1 + 1, end2)))})`;
+      } else if (op === 0x93 && stack.length >= 2 && typeof stack[stack.length - 2] === 'string' && typeof stack[stack.length - 1] === 'string') {
+        detail = ` (${JSON.stringify(`${stack[stack.length - 2] as string}.${stack[stack.length - 1] as string}`)})`;
+      }
+      bad(`refused${detail}: this opcode imports or calls Python objects; only plain data (dict, list, tuple, str, bytes, int, float, bool, None) is read, and nothing is ever executed`);
+    }
+    if (UNSUPPORTED[op]) bad('sets are not supported');
+    switch (op) {
+      case 0x80: { const v = u8(); if (v > 5) bad(`protocol ${v} is newer than 5`); break; } // PROTO
+      case 0x95: u64(); break; // FRAME: a length hint only
+      case 0x2e: { // STOP
+        if (marks.length > 0) bad('MARK left open at STOP');
+        if (stack.length !== 1) bad(`stack holds ${stack.length} values at STOP, expected 1`);
+        if (pos !== bytes.length) { opName = ''; bad(`${bytes.length - pos} trailing bytes after STOP`); }
+        const result = stack[0] as PickleValue;
+        checkAcyclic(result);
+        return result;
+      }
+      case 0x28: if (marks.length >= maxMarks) bad(`more than ${maxMarks} nested MARKs`); marks.push(stack.length); break; // MARK
+      case 0x30: pop(); break; // POP
+      case 0x31: popMark(); break; // POP_MARK
+      case 0x32: push(top()); break; // DUP
+      // --- constants and numbers
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x49: { // INT (text); I00 / I01 are False / True in protocol 0
+        const s = line();
+        push(s === '00' ? false : s === '01' ? true : textInt(s));
+        break;
+      }
+      case 0x4c: push(textInt(line())); break; // LONG (text, trailing L)
+      case 0x4a: push(i32()); break; // BININT
+      case 0x4b: push(u8()); break; // BININT1
+      case 0x4d: push(u16()); break; // BININT2
+      case 0x8a: push(longBytes(take(u8()))); break; // LONG1
+      case 0x8b: { const n = i32(); if (n < 0) bad(`negative length ${n}`); push(longBytes(take(n))); break; } // LONG4
+      case 0x46: { // FLOAT (text)
+        const s = line().trim();
+        const v = s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity
+          : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : bad(`${JSON.stringify(s)} is not a float`);
+        push(v as number);
+        break;
+      }
+      case 0x47: { need(8); push(view.getFloat64(pos, false)); pos += 8; break; } // BINFLOAT (big-endian)
+      // --- strings and bytes
+      case 0x53: push(pyStringLiteral(line(), bad)); break; // STRING (repr, Python 2 str)
+      case 0x54: { const n = i32(); if (n < 0) bad(`negative length ${n}`); push(latin1(take(n))); break; } // BINSTRING
+      case 0x55: push(latin1(take(u8()))); break; // SHORT_BINSTRING
+      case 0x56: push(rawUnicodeEscape(line(), bad)); break; // UNICODE (raw-unicode-escape)
+      case 0x58: push(decodeUtf8(take(u32()))); break; // BINUNICODE
+      case 0x8c: push(decodeUtf8(take(u8()))); break; // SHORT_BINUNICODE
+      case 0x8d: push(decodeUtf8(take(u64()))); break; // BINUNICODE8
+      case 0x42: push(take(u32()).slice()); break; // BINBYTES
+      case 0x43: push(take(u8()).slice()); break; // SHORT_BINBYTES
+      case 0x8e: push(take(u64()).slice()); break; // BINBYTES8
+      case 0x96: push(take(u64()).slice()); break; // BYTEARRAY8
+      // --- containers
+      case 0x5d: push([]); break; // EMPTY_LIST
+      case 0x29: push([]); break; // EMPTY_TUPLE
+      case 0x7d: push(newDict()); break; // EMPTY_DICT
+      case 0x6c: push(popMark()); break; // LIST
+      case 0x74: push(popMark()); break; // TUPLE
+      case 0x85: { const a = pop(); push([a]); break; } // TUPLE1
+      case 0x86: { const b = pop(), a = pop(); push([a, b]); break; } // TUPLE2
+      case 0x87: { const c = pop(), b = pop(), a = pop(); push([a, b, c]); break; } // TUPLE3
+      case 0x64: { // DICT
+        const items = popMark();
+        if (items.length % 2) bad('odd number of items for a dict');
+        const d = newDict();
+        for (let k = 0; k < items.length; k += 2) setItem(d, items[k], items[k + 1]);
+        push(d);
+        break;
+      }
+      case 0x61: { const v = pop(); asList(top(), 'APPEND').push(v); break; } // APPEND
+      case 0x65: { const items = popMark(); const l = asList(top(), 'APPENDS'); for (const v of items) l.push(v); break; } // APPENDS
+      case 0x73: { const v = pop(), k = pop(); setItem(asDict(top(), 'SETITEM'), k, v); break; } // SETITEM
+      case 0x75: { // SETITEMS
+        const items = popMark();
+        if (items.length % 2) bad('odd number of items for SETITEMS');
+        const d = asDict(top(), 'SETITEMS');
+        for (let k = 0; k < items.length; k += 2) setItem(d, items[k], items[k + 1]);
+        break;
+      }
+      // --- memo
+      case 0x70: memo.set(memoKey(textInt(line())), top()); break; // PUT
+      case 0x71: memo.set(memoKey(u8()), top()); break; // BINPUT
+      case 0x72: memo.set(memoKey(u32()), top()); break; // LONG_BINPUT
+      case 0x94: memo.set(memoKey(memo.size), top()); break; // MEMOIZE
+      case 0x67: push(memoGet(textInt(line()))); break; // GET
+      case 0x68: push(memoGet(u8())); break; // BINGET
+      case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
+      default: bad('unknown opcode');
+    }
+  }
+
+  function decodeUtf8(b: Uint8Array): string {
+    try { return utf8.decode(b); } catch { return bad('string is not valid UTF-8'); }
+  }
+}
+
+const OPNAMES: Record<number, string> = {
+  0x80: 'PROTO', 0x95: 'FRAME', 0x2e: 'STOP', 0x28: 'MARK', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP',
+  0x4e: 'NONE', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x49: 'INT', 0x4c: 'LONG', 0x4a: 'BININT',
+  0x4b: 'BININT1', 0x4d: 'BININT2', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x46: 'FLOAT', 0x47: 'BINFLOAT',
+  0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE',
+  0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES',
+  0x8e: 'BINBYTES8', 0x96: 'BYTEARRAY8', 0x5d: 'EMPTY_LIST', 0x29: 'EMPTY_TUPLE', 0x7d: 'EMPTY_DICT',
+  0x6c: 'LIST', 0x74: 'TUPLE', 0x85: 'TUPLE1', 0x86: 'TUPLE2', 0x87: 'TUPLE3', 0x64: 'DICT',
+  0x61: 'APPEND', 0x65: 'APPENDS', 0x73: 'SETITEM', 0x75: 'SETITEMS', 0x70: 'PUT', 0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT', 0x94: 'MEMOIZE', 0x67: 'GET', 0x68: 'BINGET', 0x6a: 'LONG_BINGET',
+};
+
+function describe(v: unknown): string {
+  if (v === null) return 'None';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (typeof v === 'object') return 'a dict';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** Parses a Python 2 str repr such as 'a\'b\x00' (the STRING opcode's argument). */
+function pyStringLiteral(s: string, bad: (m: string) => never): string {
+  const q = s[0];
+  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) bad(`${JSON.stringify(s)} is not a quoted string`);
+  const body = s.slice(1, -1);
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\') { out += c; continue; }
+    const e = body[++i];
+    switch (e) {
+      case '\\': out += '\\'; break;
+      case "'": out += "'"; break;
+      case '"': out += '"'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'a': out += '\x07'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case 'x': {
+        const h = body.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(h)) bad(`bad \\x escape in ${JSON.stringify(s)}`);
+        out += String.fromCharCode(parseInt(h, 16));
+        i += 2;
+        break;
+      }
+      default: {
+        const m = /^[0-7]{1,3}/.exec(body.slice(i));
+        if (!m) bad(`bad escape \\${e ?? ''} in ${JSON.stringify(s)}`);
+        out += String.fromCharCode(parseInt(m![0], 8) & 0xff);
+        i += m![0].length - 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** Decodes Python's raw-unicode-escape (the UNICODE opcode's argument, read as Latin-1). */
+function rawUnicodeEscape(s: string, bad: (m: string) => never): string {
+  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4: string | undefined, u8: string | undefined) => {
+    const cp = parseInt((u4 ?? u8)!, 16);
+    if (cp > 0x10ffff) bad(`code point ${cp.toString(16)} is out of range`);
+    return String.fromCodePoint(cp);
+  });
+}
+
+/** Refuses data that contains itself (possible through the memo), which would hang consumers. */
+function checkAcyclic(root: PickleValue): void {
+  const onPath = new Set<object>();
+  const done = new Set<object>();
+  const stack: { v: object; children: PickleValue[]; i: number }[] = [];
+  const enter = (v: PickleValue): void => {
+    if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return;
+    if (onPath.has(v)) throw new FormatError('pickle: the data contains itself (a cycle through the memo); only tree-shaped data is accepted');
+    if (done.has(v)) return;
+    onPath.add(v);
+    stack.push({ v, children: Array.isArray(v) ? v : Object.values(v), i: 0 });
+  };
+  enter(root);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    if (f.i < f.children.length) enter(f.children[f.i++]);
+    else { onPath.delete(f.v); done.add(f.v); stack.pop(); }
+  }
+}

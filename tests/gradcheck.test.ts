@@ -177,6 +177,31 @@ for (const build of BUILDS) {
   });
 }
 
+// Streaming inference (m.stream(B).step) carries h and c between calls: its outputs, step by
+// step, must be the reference's forward outputs for the whole sequence (zero initial state).
+describe('model.stream() = f64 reference forward', () => {
+  for (const v of VARIANTS) {
+    it(`${v.name}, 2 layers, B=3, T=6`, async () => {
+      const cfg: RefConfig = { ...v.cfg, inputSize: I, hiddenSize: H, layers: 2, head: { type: 'softmax', size: O } };
+      const m = await createModel(cfg as ModelConfig, { build: 'relaxed' });
+      try {
+        const rng = new Rng(8);
+        const p = randomParams(cfg, rng);
+        for (const [name] of paramShapes(cfg)) m.setParam(name, p[name]);
+        const batch = randomBatch(cfg, 6, 3, rng);
+        const ref = refForward(cfg, p, batch);
+        const cmp = new Comparison();
+        const s = m.stream(3), n = 3 * I, no = 3 * O;
+        for (let t = 0; t < 6; t++) {
+          const out = s.step(Float32Array.from(batch.x).subarray(t * n, t * n + n));
+          cmp.check(`step ${t} outputs`, out, ref.outputs.subarray(t * no, t * no + no));
+        }
+        expect(cmp.mismatches).toEqual([]);
+      } finally { m.dispose(); }
+    });
+  }
+});
+
 function compare(cmp: Comparison, label: string, m: Model, cfg: RefConfig, p: Params, batch: RefBatch): void {
   const ref = refLossAndGrad(cfg, p, batch);
   const mb = toModelBatch(cfg, batch);

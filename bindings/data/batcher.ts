@@ -238,25 +238,35 @@ export class Batcher extends SequencePlanner {
     x.fill(0, 0, need);
     y.fill(0, 0, need);
     this.writeMask(plan, dst.mask);
-    const src = this.source;
+    if (this.source.kind === 'dense') this.fillDense(plan, x, y, this.source.frames);
+    else this.fillNotes(plan, x, y, this.source.seqs, this.source.lowest);
+  }
+
+  private fillDense(plan: BatchPlan, x: Float32Array, y: Float32Array, frames: readonly Float32Array[]): void {
+    const B = plan.B, D = this.dim;
     for (let b = 0; b < plan.items.length; b++) {
       const it = plan.items[b];
-      const s = this.itemSeq[it], start = this.itemStart[it], P = this.itemLen[it] - 1;
-      if (src.kind === 'dense') {
-        const f = src.frames[s];
-        for (let t = 0; t < P; t++) {
-          const row = (t * B + b) * D;
-          const at = (start + t) * D;
-          x.set(f.subarray(at, at + D), row);
-          y.set(f.subarray(at + D, at + 2 * D), row);
+      const f = frames[this.itemSeq[it]], start = this.itemStart[it], P = this.itemLen[it] - 1;
+      for (let t = 0; t < P; t++) {
+        const row = (t * B + b) * D;
+        const at = (start + t) * D;
+        for (let d = 0; d < D; d++) {
+          x[row + d] = f[at + d];
+          y[row + d] = f[at + D + d];
         }
-      } else {
-        const seq = src.seqs[s];
-        for (let t = 0; t < P; t++) {
-          const row = (t * B + b) * D;
-          writeStep(x, row, seq[start + t], src.lowest, D);
-          writeStep(y, row, seq[start + t + 1], src.lowest, D);
-        }
+      }
+    }
+  }
+
+  private fillNotes(plan: BatchPlan, x: Float32Array, y: Float32Array, seqs: readonly NoteSequence[], lowest: number): void {
+    const B = plan.B, D = this.dim;
+    for (let b = 0; b < plan.items.length; b++) {
+      const it = plan.items[b];
+      const seq = seqs[this.itemSeq[it]], start = this.itemStart[it], P = this.itemLen[it] - 1;
+      for (let t = 0; t < P; t++) {
+        const row = (t * B + b) * D;
+        writeStep(x, row, seq[start + t], lowest, D);
+        writeStep(y, row, seq[start + t + 1], lowest, D);
       }
     }
   }

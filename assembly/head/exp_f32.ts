@@ -1,11 +1,11 @@
 // Lane functions the heads need: exp4 (range reduction by powers of two, degree-7 Taylor on
 // |r| ≤ ln2/2) and log1p_unit4 (log1p on [0, 1] through 2·atanh(e / (2 + e))). Both are
 // accurate to a few f32 ulps on the ranges the heads use; exp4 flushes results below
-// FLT_MIN (x < −87.34) to 0 and lets NaN through.
+// FLT_MIN (x < −87.34) to 0, returns +inf above ln(FLT_MAX) and lets NaN through.
 import { madd4 } from "../util";
 
 const EXP_LO: f32 = -87.33654;   // ln(FLT_MIN): below, exp flushes to 0
-const EXP_HI: f32 = 88.37626;    // ln(FLT_MAX) rounded up: above, exp overflows to +inf
+const EXP_HI: f32 = 88.37626;    // ln(FLT_MAX) rounded up: above, exp is +inf
 const LOG2E: f32 = 1.44269504089;
 const LN2_HI: f32 = 0.693359375; // ln 2 split so that n·LN2_HI is exact for |n| ≤ 128
 const LN2_LO: f32 = -2.12194440e-4;
@@ -31,8 +31,8 @@ export function exp4(x: v128): v128 {
   // 2^n: the integer n sits in the low mantissa bits of t; move it into the exponent field.
   const ni = i32x4.sub(t, i32x4.splat(0x4b400000));
   const scale = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
-  const y = f32x4.mul(p, scale);
-  return v128.andnot(y, f32x4.lt(x, f32x4.splat(EXP_LO)));
+  const y = v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, f32x4.splat(EXP_LO)));
+  return v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(EXP_HI)));
 }
 
 /** log(1 + e) on four lanes for e in [0, 1]: 2·atanh(s), s = e/(2+e) ≤ 1/3, series to s^15. */

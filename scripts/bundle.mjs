@@ -10,6 +10,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['bindings/node.ts'], outfile: 'dist/node.js', platform: 'node', packages: 'external' }),
   build({ ...common, entryPoints: ['bindings/browser.ts'], outfile: 'dist/browser.js', platform: 'browser' }),
   build({ ...common, entryPoints: ['bindings/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', packages: 'external' }),
+  build({ ...common, entryPoints: ['bindings/cli/reproduce-worker.ts'], outfile: 'dist/reproduce-worker.js', platform: 'node', packages: 'external' }),
 ]);
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });

@@ -10,6 +10,8 @@ import { train, evaluateNll, type EpochRecord } from '../train/trainer.js';
 import { PAPER_RMSPROP, type OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
+import { registerReproduce } from './reproduce.js';
+import { loadMidiDataset } from '../data/midi-node.js';
 
 /** The paper's Table-1 music models: ≈20 K recurrent parameters each. */
 export const PAPER_MUSIC_UNITS: { name: string; unit: Unit; hiddenSize: number; peepholes?: boolean; resetAfter?: boolean }[] = [
@@ -32,6 +34,8 @@ function num(v: string): number {
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
 export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {
   if (name === 'synthetic') return syntheticMusic({ seed });
+  // a folder of MIDI files (train/, valid/, test/), named by --data or $GATEDRNN_DATA
+  if (name === 'midi') return loadMidiDataset(resolveDataDir(dataOption));
   return loadPianoRollDataset(resolveDataDir(dataOption), name);
 }
 
@@ -104,7 +108,7 @@ async function evalCmd(file: string, o: { dataset: string; data?: string; split:
 
 export function buildProgram(): Command {
   const p = new Command('gatedrnn').description('Train and evaluate tanh-RNN, LSTM and GRU sequence models (WebAssembly SIMD)').exitOverride();
-  const datasetNames = ['synthetic', ...Object.keys(PIANO_ROLL_DATASETS)];
+  const datasetNames = ['synthetic', ...Object.keys(PIANO_ROLL_DATASETS), 'midi'];
   const common = (c: Command) => c
     .addOption(new Option('--dataset <name>', 'data set').choices(datasetNames).default('synthetic'))
     .option('--data <dir>', 'data directory (default: $GATEDRNN_DATA)')
@@ -136,6 +140,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--split <split>', 'split').choices(['train', 'valid', 'test']).default('test'))
     .option('--batch-size <n>', 'sequences per batch', int, 16)
     .action((file, o) => evalCmd(file, o));
+  registerReproduce(p);
   return p;
 }
 

@@ -1,0 +1,40 @@
+// Worker-thread entry of `gatedrnn reproduce`: runs one trial (workerData) with its own model
+// and WebAssembly instance, and reports progress and the result to the parent by messages.
+// Bundled to dist/reproduce-worker.js next to dist/cli.js (scripts/bundle.mjs).
+import { parentPort, workerData } from 'node:worker_threads';
+import { enableRelaxedSimd } from '../core-node.js';
+import { runTrial, errorInfo, type TrialSpec } from './reproduce-trial.js';
+import type { PianoRollDataset } from '../data/pianoroll.js';
+import type { BuildKind } from '../wasm.js';
+
+export interface WorkerInput { spec: TrialSpec; data: PianoRollDataset; build?: BuildKind }
+
+export type WorkerMessage =
+  | { type: 'start'; epochs: number; batches: number }
+  | { type: 'batch'; epoch: number; done: number; total: number }
+  | { type: 'epoch'; record: import('./reproduce-trial.js').TrialEpoch }
+  | { type: 'done'; result: import('./reproduce-trial.js').TrialResult }
+  | { type: 'error'; error: ReturnType<typeof errorInfo> };
+
+// V8 flags are per process, but set it here too so the worker stands on its own.
+enableRelaxedSimd();
+
+const port = parentPort;
+if (!port) throw new Error('reproduce-worker must run in a worker thread');
+const input = workerData as WorkerInput;
+const send = (m: WorkerMessage) => port.postMessage(m);
+let lastBatch = 0;
+try {
+  const result = await runTrial(input.spec, input.data, input.build, {
+    onStart: (epochs, batches) => send({ type: 'start', epochs, batches }),
+    onBatch: (epoch, done, total) => {
+      // at most ~10 messages a second
+      const now = performance.now();
+      if (done === total || now - lastBatch > 100) { lastBatch = now; send({ type: 'batch', epoch, done, total }); }
+    },
+    onEpoch: (record) => send({ type: 'epoch', record }),
+  });
+  send({ type: 'done', result });
+} catch (e) {
+  send({ type: 'error', error: errorInfo(e) });
+}

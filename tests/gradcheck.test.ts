@@ -56,6 +56,7 @@ class Comparison {
   constructor(readonly rtol = RTOL) {}
   readonly mismatches: string[] = [];
   worst = 0;  // largest |model − ref| / (1 + |ref|) seen
+  worstAt = '';
   check(what: string, got: ArrayLike<number>, want: ArrayLike<number>, only?: (k: number) => boolean): void {
     if (got.length !== want.length) { this.mismatches.push(`${what}: length ${got.length}, reference ${want.length}`); return; }
     let worst = 0, at = -1, bad = 0;
@@ -65,7 +66,7 @@ class Comparison {
       if (!(e <= this.rtol)) bad++;
       if (!(e <= worst)) { worst = e; at = k; }
     }
-    if (Number.isFinite(worst)) this.worst = Math.max(this.worst, worst); else this.worst = Infinity;
+    if (!(worst <= this.worst)) { this.worst = Number.isFinite(worst) ? worst : Infinity; this.worstAt = `${what}[${at}]`; }
     if (bad > 0) {
       this.mismatches.push(`${what}: ${bad}/${want.length} beyond tolerance, worst [${at}] model ${got[at]} ref ${want[at]} (|err|/(1+|ref|) = ${worst.toExponential(2)})`);
     }
@@ -73,10 +74,15 @@ class Comparison {
 }
 
 const worstByBuild: Record<string, number> = {};
+const worstAtByBuild: Record<string, string> = {};
+/** Keeps the largest error of a set of tests and where it was. */
+function noteWorst(key: string, name: string, cmp: Comparison): void {
+  if (!(cmp.worst <= (worstByBuild[key] ?? 0))) { worstByBuild[key] = cmp.worst; worstAtByBuild[key] = `${name}: ${cmp.worstAt}`; }
+}
 
 for (const build of BUILDS) {
   describe(`model = f64 reference, build '${build}'`, () => {
-    afterAll(() => console.log(`[gradcheck] build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild[build]?.toExponential(2)}`));
+    afterAll(() => console.log(`[gradcheck] build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild[build]?.toExponential(2)} (${worstAtByBuild[build]})`));
     for (const v of VARIANTS) {
       for (const head of HEADS) {
         for (const layers of [1, 2]) {
@@ -103,7 +109,7 @@ for (const build of BUILDS) {
                   }
                 }
               }
-              worstByBuild[build] = Math.max(worstByBuild[build] ?? 0, cmp.worst);
+              noteWorst(build, `${v.name} ${head} ${layers}L`, cmp);
               expect(cmp.mismatches).toEqual([]);
             } finally { m.dispose(); }
           });
@@ -118,7 +124,7 @@ for (const build of BUILDS) {
 // saturation, where approximate activations are at their worst.
 for (const build of BUILDS) {
   describe(`model = f64 reference, wider shapes and saturated gates, build '${build}'`, () => {
-    afterAll(() => console.log(`[gradcheck] saturated, build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild['sat-' + build]?.toExponential(2)}`));
+    afterAll(() => console.log(`[gradcheck] saturated, build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild['sat-' + build]?.toExponential(2)} (${worstAtByBuild['sat-' + build]})`));
     for (const v of VARIANTS) {
       for (const head of HEADS) {
         it(`${v.name}, ${head}`, async () => {
@@ -132,7 +138,7 @@ for (const build of BUILDS) {
             const batch = randomBatch(cfg, 7, 5, rng, { lengths: [7, 6, 3, 1, 7], states: true, xScale: 3 });
             compare(cmp, 'T=7 B=5', m, cfg, p, batch);
             checkPadding(m, cfg, batch, cmp);
-            worstByBuild['sat-' + build] = Math.max(worstByBuild['sat-' + build] ?? 0, cmp.worst);
+            noteWorst('sat-' + build, `${v.name} ${head}`, cmp);
             expect(cmp.mismatches).toEqual([]);
           } finally { m.dispose(); }
         });
@@ -153,7 +159,7 @@ const PAPER_SIZES = [
 
 for (const build of BUILDS) {
   describe(`model = f64 reference, paper sizes from the model's initialisation, build '${build}'`, () => {
-    afterAll(() => console.log(`[gradcheck] paper sizes, build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild['paper-' + build]?.toExponential(2)}`));
+    afterAll(() => console.log(`[gradcheck] paper sizes, build ${build}: worst |model − ref|/(1 + |ref|) = ${worstByBuild['paper-' + build]?.toExponential(2)} (${worstAtByBuild['paper-' + build]})`));
     for (const { name, cfg: unitCfg } of PAPER_SIZES) {
       it(name, async () => {
         const cfg: RefConfig = { ...unitCfg, inputSize: 88, head: { type: 'bernoulli', size: 88 } };
@@ -169,7 +175,7 @@ for (const build of BUILDS) {
           const batch = randomBatch(cfg, 12, 4, rng, { lengths: [12, 7, 1, 12], states: true });
           compare(cmp, 'T=12 B=4', m, cfg, p, batch);
           checkPadding(m, cfg, batch, cmp);
-          worstByBuild['paper-' + build] = Math.max(worstByBuild['paper-' + build] ?? 0, cmp.worst);
+          noteWorst('paper-' + build, name, cmp);
           expect(cmp.mismatches).toEqual([]);
         } finally { m.dispose(); }
       });

@@ -59,9 +59,10 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   const memo = new Map<number, PickleValue>();
   let pos = 0;
   let opAt = 0;
-  let opName = '';
+  let op = -1; // the opcode being run; -1 outside any opcode
 
-  const bad = (msg: string): never => { throw new FormatError(`pickle: ${opName ? `${opName} at byte ${opAt}: ` : ''}${msg}`); };
+  const opName = (o: number): string => OPNAMES[o] ?? REFUSED[o] ?? UNSUPPORTED[o] ?? `opcode 0x${o.toString(16).padStart(2, '0')}`;
+  const bad = (msg: string): never => { throw new FormatError(`pickle: ${op >= 0 ? `${opName(op)} at byte ${opAt}: ` : ''}${msg}`); };
   const need = (n: number): void => { if (n > bytes.length - pos) bad(`truncated: needs ${n} more bytes, ${bytes.length - pos} left`); };
   const take = (n: number): Uint8Array => { need(n); const b = bytes.subarray(pos, pos + n); pos += n; return b; };
   const u8 = (): number => { need(1); return bytes[pos++]; };
@@ -138,11 +139,10 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   const newDict = (): { [k: string]: PickleValue } => Object.create(null);
 
   for (;;) {
-    if (pos >= bytes.length) { opName = ''; bad('truncated: no STOP opcode'); }
+    if (pos >= bytes.length) { op = -1; bad('truncated: no STOP opcode'); }
     opAt = pos;
-    const op = bytes[pos++];
-    opName = OPNAMES[op] ?? REFUSED[op] ?? UNSUPPORTED[op] ?? `opcode 0x${op.toString(16).padStart(2, '0')}`;
-    if (REFUSED[op]) {
+    op = bytes[pos++];
+    if (op in REFUSED) {
       let detail = '';
       if (op === 0x63 || op === 0x69) { // GLOBAL/INST: show "module name" without resolving it
         const end1 = bytes.indexOf(0x0a, pos), end2 = end1 < 0 ? -1 : bytes.indexOf(0x0a, end1 + 1);
@@ -152,14 +152,14 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
       }
       bad(`refused${detail}: this opcode imports or calls Python objects; only plain data (dict, list, tuple, str, bytes, int, float, bool, None) is read, and nothing is ever executed`);
     }
-    if (UNSUPPORTED[op]) bad('sets are not supported');
+    if (op in UNSUPPORTED) bad('sets are not supported');
     switch (op) {
       case 0x80: { const v = u8(); if (v > 5) bad(`protocol ${v} is newer than 5`); break; } // PROTO
       case 0x95: u64(); break; // FRAME: a length hint only
       case 0x2e: { // STOP
         if (marks.length > 0) bad('MARK left open at STOP');
         if (stack.length !== 1) bad(`stack holds ${stack.length} values at STOP, expected 1`);
-        if (pos !== bytes.length) { opName = ''; bad(`${bytes.length - pos} trailing bytes after STOP`); }
+        if (pos !== bytes.length) { op = -1; bad(`${bytes.length - pos} trailing bytes after STOP`); }
         const result = stack[0] as PickleValue;
         checkAcyclic(result);
         return result;

@@ -29,7 +29,8 @@ export interface Batch {
   x: Float32Array;
   /** bernoulli head: (T, B, O) values in [0, 1]; softmax head: (T, B) class indices. */
   y: Float32Array | Int32Array;
-  /** (T, B): 1 for real steps, 0 for padding. Omitted = all ones. */
+  /** (T, B): 1 for real steps, 0 for padding; values in between weight a step's loss.
+   *  Omitted = all ones. */
   mask?: Float32Array;
   /** Per layer (B, H) initial hidden state; omitted = zeros. */
   h0?: Float32Array[];
@@ -38,8 +39,8 @@ export interface Batch {
 }
 
 export interface LossResult {
-  /** Σ over unmasked steps of the per-frame NLL (nats, summed over output units). */
+  /** Σ over steps of mask · per-frame NLL (nats, summed over output units). */
   loss: number;
-  /** Number of unmasked steps. */
+  /** Σ of the mask: the number of unmasked steps for a 0/1 mask. */
   frames: number;
 }

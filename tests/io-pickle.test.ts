@@ -143,6 +143,8 @@ describe('decodePickle refuses code and malformed pickles', () => {
     expectFormat(bytes('\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f.'), /LONG1 at byte 0: integer 9223372036854775807 is outside ±2\^53/);
     expectFormat(bytes('\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.'), /integer of 9 bytes/);
     expectFormat(bytes('L99999999999999999999L\n.'), /outside ±2\^53/);
+    expectFormat(bytes('I9999999999999999\n.'), /integer 9999999999999999 is outside ±2\^53/);
+    expect(decodePickle(bytes('I-900719925474099\n.'))).toBe(-900719925474099);
     expectFormat(bytes('}K\x01K\x02s.'), /SETITEM at byte 5: dict key number 1 is not a string/);
     expectFormat(bytes('X\x02\x00\x00\x00\xc3\x28.'), /BINUNICODE at byte 0: string is not valid UTF-8/);
     expectFormat(bytes('Fabc\n.'), /"abc" is not a float/);

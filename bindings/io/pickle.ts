@@ -44,6 +44,7 @@ type Slot = PickleValue | typeof MARK;
 
 const latin1 = (b: Uint8Array): string => {
   let s = '';
+  if (b.length <= 32) { for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]); return s; }
   for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
   return s;
 };
@@ -114,7 +115,8 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   const textInt = (s: string): number => {
     const m = /^\s*([+-]?[0-9]+)L?\s*$/.exec(s);
     if (!m) bad(`${JSON.stringify(s)} is not a decimal integer`);
-    return int(BigInt(m![1]));
+    const digits = m![1];
+    return digits.length <= 15 ? Number(digits) : int(BigInt(digits)); // ≤ 15 characters: below 2^53, exact
   };
   const longBytes = (b: Uint8Array): number => {
     if (b.length === 0) return 0;

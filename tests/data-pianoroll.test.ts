@@ -72,6 +72,8 @@ describe('frames', () => {
   });
   it('refuses a note outside a narrower roll', () => {
     expect(() => notesToFrames([[60]], 61, 10)).toThrow(ValueError);
+    expect(() => notesToFrames([[60.5]])).toThrow(/note 60.5 does not fit/);
+    expect(() => notesToFrames([[NaN]])).toThrow(/note NaN does not fit/);
     expect(() => framesToNotes(new Float32Array(5))).toThrow(/not a whole number of 88-unit frames/);
   });
   it('splitStats counts steps, notes, silence and polyphony', () => {

@@ -89,7 +89,7 @@ export function validateSequence(seq: unknown, where: string): NoteSequence {
 export function writeStep(dst: Float32Array, offset: number, step: NoteStep, lowest = NOTE_MIN, units = PIANO_UNITS): void {
   for (let k = 0; k < step.length; k++) {
     const u = step[k] - lowest;
-    if (u < 0 || u >= units) throw new ValueError(`note ${step[k]} does not fit the ${units}-unit roll starting at ${lowest}`);
+    if (!(u >= 0 && u < units) || !Number.isInteger(u)) throw new ValueError(`note ${step[k]} does not fit the ${units}-unit roll starting at ${lowest}`);
     dst[offset + u] = 1;
   }
 }

@@ -207,6 +207,7 @@ describe('Batcher (frames)', () => {
     expect(() => Batcher.fromFrames(data, D, { batchSize: 2, sortBuckets: 1.5 })).toThrow(ConfigError);
     expect(() => Batcher.fromFrames([new Float32Array(5)], 3, { batchSize: 2 })).toThrow(ShapeError);
     expect(() => Batcher.fromFrames([new Float32Array(3)], 3, { batchSize: 2 })).toThrow(EmptyError);
+    expect(() => Batcher.fromFrames([new Float32Array([0, 1, NaN, 0])], 2, { batchSize: 2 })).toThrow(/sequence 0: element 2 is NaN/);
     expect(() => Batcher.fromFrames([], 3, { batchSize: 2 })).toThrow(EmptyError);
     expect(() => Batcher.fromNotes([[[60], [120]]], { batchSize: 2 })).toThrow(/sequence 0 step 1: note 120 is outside/);
     expect(() => Batcher.fromNotes([[[60], []], []], { batchSize: 2 })).toThrow(/sequence 1: sequence has no time steps/);

@@ -27,7 +27,7 @@
 // again, so the padding shrinks while each epoch still sees batches in random order.
 // Per-epoch randomness comes from (seed, epoch) alone: `epoch(e)` gives the same plan every
 // time it is called, in any order, on any platform.
-import { ConfigError, EmptyError, ShapeError, ValueError } from '../errors.js';
+import { assertFinite, ConfigError, EmptyError, ShapeError, ValueError } from '../errors.js';
 import { NOTE_MIN, PIANO_UNITS, validateSequence, writeStep, type NoteSequence } from './pianoroll.js';
 import { deriveSeed, Rng } from './rng.js';
 
@@ -194,6 +194,7 @@ export class Batcher extends SequencePlanner {
     const lengths = frames.map((f, i) => {
       if (!(f instanceof Float32Array)) throw new ValueError(`sequence ${i}: expected a Float32Array (len, ${dim})`);
       if (f.length % dim !== 0) throw new ShapeError(`sequence ${i}: ${f.length} values are not a whole number of ${dim}-value frames`);
+      assertFinite(f, `sequence ${i}`);
       return f.length / dim;
     });
     return new Batcher({ kind: 'dense', frames }, lengths, dim, options);

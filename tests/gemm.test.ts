@@ -99,6 +99,41 @@ function nnShapes(): Array<[number, number, number]> {
 
 const BUILDS: BuildKind[] = ['simd', 'relaxed'];
 
+interface TNCase { M: number; N: number; K: number; lda: number; ldb: number; ldc: number; A: Float32Array; B: Float32Array; C0: Float32Array }
+function tnCase(M: number, N: number, K: number, seed: number): TNCase {
+  const rand = filler(seed);
+  const lda = M + (seed % 3) * 2, ldb = N + (seed % 2) * 3, ldc = N + (seed % 5);
+  return { M, N, K, lda, ldb, ldc, A: rand(K * lda), B: rand(K * ldb), C0: rand(M * ldc) };
+}
+
+function tnExact(t: TNCase): { want: Float64Array; mag: Float64Array } {
+  const want = Float64Array.from(t.C0), mag = Float64Array.from(t.C0, Math.abs);
+  const s = new Float64Array(t.N), m = new Float64Array(t.N);
+  for (let i = 0; i < t.M; i++) {
+    s.fill(0); m.fill(0);
+    for (let k = 0; k < t.K; k++) {
+      const a = t.A[k * t.lda + i], bo = k * t.ldb;
+      for (let n = 0; n < t.N; n++) { const p = a * t.B[bo + n]; s[n] += p; m[n] += Math.abs(p); }
+    }
+    for (let n = 0; n < t.N; n++) { want[i * t.ldc + n] += s[n]; mag[i * t.ldc + n] += m[n]; }
+  }
+  return { want, mag };
+}
+
+function runTN(core: Core, kernel: string, t: TNCase): Float32Array {
+  const ar = new Arena(core);
+  const A = ar.put(t.A), B = ar.put(t.B), C = ar.put(t.C0);
+  core.fn(kernel)(C, t.ldc, A, t.lda, B, t.ldb, t.M, t.N, t.K);
+  return ar.get(C, t.C0.length);
+}
+
+function tnShapes(): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  for (const M of SIZES) for (const N of SIZES) for (const K of [1, 4, 9, 100, 257]) out.push([M, N, K]);
+  for (const K of [255, 256, 512, 513, 600]) out.push([5, 13, K], [8, 16, K], [3, 7, K]);
+  return out;
+}
+
 describe.each(BUILDS)('gemm_f32 kernels, %s build', (build) => {
   let core: Core;
   beforeAll(async () => { core = await loadCore(build); });
@@ -157,6 +192,41 @@ describe.each(BUILDS)('gemm_f32 kernels, %s build', (build) => {
   });
 });
 
+describe.each(BUILDS)('gemm_tn_f32 kernels, %s build', (build) => {
+  let core: Core;
+  beforeAll(async () => { core = await loadCore(build); });
+
+  it('reference, scalar twin, SIMD kernel and dispatcher match an f64 product', () => {
+    for (const [M, N, K] of tnShapes().concat(REAL_TN)) {
+      const t = tnCase(M, N, K, M * 17 + N * 5 + K);
+      const { want, mag } = tnExact(t);
+      const scalar = runTN(core, 'gemm_tn_f32_4x8_scalar', t);
+      expectClose(runTN(core, 'gemm_tn_f32_ref', t), want, mag, K, `tn ref ${M},${N},${K}`);
+      expectClose(scalar, want, mag, K, `tn scalar ${M},${N},${K}`);
+      for (const kernel of ['gemm_tn_f32_4x8_simd', 'gemm_tn_f32']) {
+        const got = runTN(core, kernel, t), what = `${kernel} ${M},${N},${K}`;
+        // Same blocking and summation order as the scalar twin: bitwise equal without fusion.
+        if (build === 'simd') expectSame(got, scalar, what);
+        else expectClose(got, want, mag, K, what);
+      }
+    }
+  });
+
+  it('leaves C outside the (M, N) block untouched and does nothing for a zero dimension', () => {
+    const t = tnCase(6, 11, 300, 4); // ldc = N + 4
+    for (const kernel of ['gemm_tn_f32_4x8_simd', 'gemm_tn_f32_4x8_scalar']) {
+      const got = runTN(core, kernel, t);
+      for (let i = 0; i < t.M; i++) for (let n = t.N; n < t.ldc; n++) expect(got[i * t.ldc + n]).toBe(t.C0[i * t.ldc + n]);
+      for (const [M, N, K] of [[0, 11, 300], [6, 0, 300], [6, 11, 0]]) {
+        const ar = new Arena(core);
+        const A = ar.put(t.A), B = ar.put(t.B), C = ar.put(t.C0);
+        core.fn(kernel)(C, t.ldc, A, t.lda, B, t.ldb, M, N, K);
+        expectSame(ar.get(C, t.C0.length), t.C0, `${kernel} zero dimension`);
+      }
+    }
+  });
+});
+
 describe('gemm_f32 kernels, debug build', () => {
   let core: Core;
   beforeAll(async () => { core = await loadCore('debug'); });
@@ -167,6 +237,30 @@ describe('gemm_f32 kernels, debug build', () => {
       const ref = runNN(core, 'gemm_f32_ref', t);
       expectSame(runNN(core, 'gemm_f32_4x8_simd', t), ref, 'debug simd');
       expectSame(runNN(core, 'gemm_f32_4x8_scalar', t), ref, 'debug scalar');
+    }
+  });
+
+  it('gemm_tn computes the same as the release build', () => {
+    for (const [M, N, K] of [[5, 13, 9], [36, 144, 300], [3, 9, 46]]) {
+      const t = tnCase(M, N, K, 5);
+      const { want, mag } = tnExact(t);
+      const scalar = runTN(core, 'gemm_tn_f32_4x8_scalar', t);
+      expectClose(scalar, want, mag, K, 'debug tn scalar');
+      expectSame(runTN(core, 'gemm_tn_f32_4x8_simd', t), scalar, 'debug tn simd');
+    }
+  });
+
+  it('gemm_tn traps with a KernelError for a tensor outside linear memory', () => {
+    const ar = new Arena(core);
+    const A = ar.alloc(64), B = ar.alloc(64), C = ar.alloc(64);
+    const end = core.memory.buffer.byteLength;
+    for (const kernel of ['gemm_tn_f32_4x8_simd', 'gemm_tn_f32_4x8_scalar', 'gemm_tn_f32']) {
+      const f = core.fn(kernel);
+      expect(() => f(end - 16, 8, A, 2, B, 8, 2, 8, 8)).toThrow(KernelError);
+      expect(() => f(C, 8, end - 16, 2, B, 8, 2, 8, 8)).toThrow(KernelError);
+      expect(() => f(C, 8, A, 2, end - 64, 8, 2, 8, 8)).toThrow(KernelError);
+      expect(() => f(C, 8, A, 2, B, 8, 2, -8, 8)).toThrow(KernelError);
+      expect(() => f(C, 8, A, 1, B, 8, 2, 8, 8)).toThrow(/leading dimension/);
     }
   });
 

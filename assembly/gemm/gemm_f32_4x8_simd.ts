@@ -30,8 +30,8 @@ function addStorePartial(c: usize, lo: v128, hi: v128, nr: i32): void {
   }
 }
 
-/** c[0..8) += [lo | hi], or only the first nr columns when nr < 8. */
-@inline function addStore8(c: usize, lo: v128, hi: v128, nr: i32): void {
+/** c[0..8) += [lo | hi], or only the first nr columns when nr < 8. (Also used by gemm_tn.) */
+@inline export function addStore8(c: usize, lo: v128, hi: v128, nr: i32): void {
   if (nr >= 8) {
     v128.store(c, f32x4.add(v128.load(c), lo));
     v128.store(c, f32x4.add(v128.load(c, 16), hi), 16);

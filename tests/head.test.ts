@@ -309,6 +309,30 @@ for (const build of BUILDS) {
       }
     });
 
+    it('dz is the gradient of the returned loss (central differences of the f64 loss, masks included)', () => {
+      ar.reset();
+      const N = 4, O = 6, n = N * O;
+      const z = filler(21)(n, 3), y = Float32Array.from(filler(22)(n), (v) => Math.abs(v));
+      const labels = [5, 0, 3, 1], mask = [1, 0.5, 0, 1];
+      const pz = ar.put(z), py = ar.put(y), pl = ar.putI32(labels), pm = ar.put(mask);
+      const heads: Array<[string, (zz: Float64Array) => number, number]> = [
+        ['bernoulli_nll', (zz) => bernoulliRef(zz, y, mask, N, O).loss, py],
+        ['softmax_xent', (zz) => xentRef(zz, labels, mask, N, O).loss, pl],
+      ];
+      for (const [fn, lossOf, target] of heads) {
+        const pdz = ar.alloc(n);
+        core.fn(fn)(pdz, pz, target, pm, N, O);
+        const dz = ar.get(pdz, n), zz = Float64Array.from(z), h = 1e-5;
+        for (let k = 0; k < n; k++) {
+          const z0 = zz[k];
+          zz[k] = z0 + h; const lp = lossOf(zz);
+          zz[k] = z0 - h; const lm = lossOf(zz);
+          zz[k] = z0;
+          expect(Math.abs(dz[k] - (lp - lm) / (2 * h)), `${fn} dz[${k}]`).toBeLessThan(1e-6);
+        }
+      }
+    });
+
     it('softmax_xent with O = 0: every unmasked label is out of range', () => {
       ar.reset();
       const pl = ar.putI32([0, 0]), pz = ar.alloc(0), pm = ar.put([0, 1]);

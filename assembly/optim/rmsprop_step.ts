@@ -5,7 +5,8 @@
 // floor = 0 is torch.optim.RMSprop (alpha = ρ, eps outside the sqrt, momentum, centered; our v
 // is −lr times torch's buffer, equal for a constant lr). eps = 0, floor = 0.01 is the paper
 // code's RMSprop. mg may be 0 (null) when centered = 0; v may be 0 when momentum = 0 (then
-// p −= lr·g/d directly). Like torch, centered ms − mg² is not clamped (it is ≥ 0 exactly in
+// p −= lr·g/d directly); the debug build rejects a null buffer that is needed, release builds
+// then skip the feature instead of writing through the null pointer. Like torch, centered ms − mg² is not clamped (it is ≥ 0 exactly in
 // real arithmetic; a rounding below 0 gives NaN, which count_nonfinite_f32 catches).
 import { checkRange, madd4 } from "../util";
 
@@ -19,7 +20,7 @@ export function rmsprop_step(p: usize, g: usize, ms: usize, mg: usize, v: usize,
   const rho = f32x4.splat(<f32>decay), omr = f32x4.splat(<f32>(1 - decay));
   const mu = f32x4.splat(<f32>momentum), nlr = f32x4.splat(<f32>-lr);
   const epsv = f32x4.splat(<f32>eps), flv = f32x4.splat(<f32>floor);
-  const cen = centered != 0, mom = v != 0;
+  const cen = centered != 0 && mg != 0, mom = v != 0; // release builds: a null buffer disables its feature
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -61,7 +62,7 @@ export function rmsprop_step_scalar(p: usize, g: usize, ms: usize, mg: usize, v:
     const mss = rho * load<f32>(ms + o) + omr * (gs * gs);
     store<f32>(ms + o, mss);
     let d: f32;
-    if (centered) {
+    if (centered && mg) {
       const mgs = rho * load<f32>(mg + o) + omr * gs;
       store<f32>(mg + o, mgs);
       d = Mathf.sqrt(mss - mgs * mgs);

@@ -38,3 +38,4 @@ export async function saveModel(model: Model, path: string): Promise<void> {
   await writeFileAtomic(path, modelToSafetensors(model));
 }
 export { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from './data/load-node.js';
+export * from './parallel/index.js';

@@ -1,0 +1,343 @@
+// Data-parallel training of one model over worker threads (Node).
+//
+// The main thread's model is the only one that learns. Each worker thread holds a replica (same
+// config, its own WebAssembly instance) that is a stateless gradient calculator: before every
+// command the main thread publishes its parameters and weight-noise state in shared memory.
+// A step splits the batch's B slots into contiguous shards, one per thread (the main thread
+// computes shard 0), every shard computes the gradient of its summed loss with the same noise
+// sample, the gradients are added in shard order and the main model takes one optimizer step
+// (global-norm clip included). The result equals the single-thread step up to float rounding
+// (the sums over the batch are grouped differently).
+//
+// Commands travel through SharedArrayBuffers and Atomics (protocol.ts): workers block in
+// Atomics.wait, the main thread computes its own shard and then awaits the others with
+// Atomics.waitAsync, so the event loop stays free to notice a worker that dies.
+import { Worker, MessageChannel } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { compileCore, defaultBuild } from '../core-node.js';
+import type { BuildKind } from '../wasm.js';
+import type { Model, TrainOptions, TrainResult } from '../model/model.js';
+import type { LossResult } from '../model/types.js';
+import {
+  ConfigError, DisposedError, EmptyError, FormatError, GatedRnnError, KernelError, NotFoundError, ShapeError, ValueError,
+} from '../errors.js';
+import * as P from './protocol.js';
+import type { ReplicaInit, RebindMessage } from './worker-node.js';
+
+export interface ParallelOptions {
+  /** Threads computing shards, the main thread included (default os.availableParallelism()).
+   *  1 trains on the main thread alone, exactly like Model.trainStepInPlace. */
+  threads?: number;
+  /** Core build of the replicas (default: the build createModel picks, defaultBuild()).
+   *  Use the main model's build, or the shards' float rounding differs. */
+  build?: BuildKind;
+  /** The bundled worker script (default: parallel-worker.js next to this bundle, or
+   *  dist/parallel-worker.js when running from the TypeScript sources). */
+  workerUrl?: URL | string;
+}
+
+/** Milliseconds the main thread spent per phase since the trainer was created. */
+export interface ParallelStats {
+  steps: number;
+  /** Publishing parameters and the command. */
+  publish: number;
+  /** Copying its own shard and computing it. */
+  compute: number;
+  /** Waiting for the workers after its own shard. */
+  wait: number;
+  /** Adding the gradients and the optimizer step. */
+  reduce: number;
+}
+
+const ERRORS: Record<string, new (m: string) => GatedRnnError> = {
+  ConfigError, ShapeError, ValueError, EmptyError, FormatError, DisposedError, NotFoundError, KernelError,
+};
+
+/** The same typed error the replica threw, with the shard named. */
+function rebuildError(r: P.ErrorReport, where: string): Error {
+  const E = ERRORS[r.name];
+  const e = E ? new E(`${r.message} (${where})`) : new Error(`${r.name}: ${r.message} (${where})`);
+  return e;
+}
+
+// Atomics.waitAsync (Node ≥ 16) is not in the ES2022 lib typings.
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
+function defaultWorkerUrl(): URL {
+  const here = new URL('./parallel-worker.js', import.meta.url); // dist/node.js → dist/parallel-worker.js
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL('../../dist/parallel-worker.js', import.meta.url); // bindings/parallel/*.ts (vitest, tsx)
+}
+
+export class ParallelTrainer {
+  /** The model that learns; its parameters are the truth the replicas copy. */
+  readonly model: Model;
+  /** Threads computing shards, the main thread included. */
+  readonly threads: number;
+  readonly stats: ParallelStats = { steps: 0, publish: 0, compute: 0, wait: 0, reduce: 0 };
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessageChannel['port1'][] = [];
+  private readonly ctrl: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly params: Float32Array;
+  private readonly grads: Float32Array[] = [];
+  private readonly errors: Uint8Array;
+  private readonly sum: Float32Array;
+  private readonly dims: P.BatchDims;
+  private batch = new SharedArrayBuffer(0);
+  private busy = false;
+  private closed = false;
+  /** Set when a worker exits or throws outside a command: the trainer is unusable. */
+  private crash: Error | null = null;
+  private onCrash: ((e: Error) => void) | null = null;
+
+  private constructor(model: Model, threads: number) {
+    this.model = model;
+    this.threads = threads;
+    const n = model.arenaFloats, c = model.config;
+    this.ctrl = new Int32Array(new SharedArrayBuffer(P.ctrlInts(threads) * 4));
+    this.f64 = new Float64Array(new SharedArrayBuffer(P.f64Count(threads) * 8));
+    this.params = new Float32Array(new SharedArrayBuffer(n * 4));
+    const g = new SharedArrayBuffer(Math.max(1, threads - 1) * n * 4);
+    for (let w = 1; w < threads; w++) this.grads.push(new Float32Array(g, (w - 1) * n * 4, n));
+    this.errors = new Uint8Array(new SharedArrayBuffer(Math.max(1, threads - 1) * P.ERROR_BYTES));
+    this.sum = new Float32Array(n);
+    this.dims = { I: c.inputSize, Y: c.head.type === 'softmax' ? 1 : c.head.size };
+  }
+
+  /** Starts threads − 1 workers, each with a replica of `model`. */
+  static async create(model: Model, opts: ParallelOptions = {}): Promise<ParallelTrainer> {
+    const threads = opts.threads ?? os.availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new ConfigError(`threads must be an integer in 1..256, got ${threads}`);
+    if (model.disposed) throw new DisposedError('cannot train a disposed model in parallel');
+    const pt = new ParallelTrainer(model, threads);
+    if (threads === 1) return pt;
+    const build = opts.build ?? defaultBuild();
+    const module = compileCore(build);
+    const url = opts.workerUrl ?? defaultWorkerUrl();
+    if (!existsSync(url instanceof URL ? fileURLToPath(url) : url)) {
+      throw new NotFoundError(`parallel worker script not found at ${url}: run \`npm run build\` first (it writes dist/parallel-worker.js)`);
+    }
+    const starts: Promise<void>[] = [];
+    for (let w = 1; w < threads; w++) {
+      const { port1, port2 } = new MessageChannel();
+      const init: ReplicaInit = {
+        index: w, module, build, config: model.publicConfig(),
+        ctrl: pt.ctrl.buffer as SharedArrayBuffer, f64: pt.f64.buffer as SharedArrayBuffer,
+        params: pt.params.buffer as SharedArrayBuffer, grads: pt.grads[0].buffer as SharedArrayBuffer,
+        errors: pt.errors.buffer as SharedArrayBuffer, port: port2,
+      };
+      const worker = new Worker(url, { workerData: init, transferList: [port2] });
+      pt.workers.push(worker);
+      pt.ports.push(port1);
+      starts.push(new Promise<void>((resolve, reject) => {
+        worker.once('message', (m: { type: string; error?: P.ErrorReport; arenaFloats?: number }) => {
+          if (m.type === 'ready' && m.arenaFloats === model.arenaFloats) resolve();
+          else if (m.type === 'ready') reject(new ShapeError(`replica ${w} has an arena of ${m.arenaFloats} floats, the model ${model.arenaFloats}`));
+          else reject(rebuildError(m.error ?? { name: 'Error', message: 'unknown failure' }, `starting replica ${w}`));
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`replica ${w} exited with code ${code} while starting`)));
+      }));
+      worker.on('error', (e) => pt.fail(new Error(`replica ${w} failed: ${e.message}`)));
+      worker.on('exit', (code) => pt.fail(new Error(`replica ${w} exited unexpectedly (code ${code})`)));
+    }
+    try { await Promise.all(starts); } catch (e) { await pt.dispose(); throw e; }
+    return pt;
+  }
+
+  /** A worker died or threw outside a command: reject the waiting command and stop the rest,
+   *  so that nothing is left running. */
+  private fail(e: Error): void {
+    if (this.closed || this.crash) return;
+    this.crash = e;
+    this.onCrash?.(e);
+    void this.stopWorkers();
+  }
+
+  private stopWorkers(): Promise<unknown> {
+    this.issue(P.Cmd.Quit, 0, 0, 0);
+    for (const p of this.ports) p.close();
+    return Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private check(): void {
+    if (this.closed) throw new DisposedError('this ParallelTrainer has been disposed');
+    if (this.crash) throw new DisposedError(`this ParallelTrainer can no longer be used: ${this.crash.message}`);
+    if (this.busy) throw new ConfigError('a ParallelTrainer runs one command at a time: await the previous one');
+  }
+
+  /** Views of the whole batch (T, B) for a batcher to fill in place: x (T, B, I), y (T, B, O)
+   *  or (T, B) class indices, mask (T, B). With one thread they are the model's own views. */
+  batchViews(T: number, B: number): { x: Float32Array; y: Float32Array | Int32Array; mask: Float32Array } {
+    this.check();
+    if (this.threads === 1) return this.model.batchViews(T, B);
+    this.model.batchViews(T, B); // validates T and B with the model's own messages
+    const at = P.batchLayout(T, B, this.dims);
+    if (at.bytes > this.batch.byteLength) this.grow(at.bytes);
+    const rows = T * B;
+    return {
+      x: new Float32Array(this.batch, at.x, rows * this.dims.I),
+      y: this.model.config.head.type === 'softmax' ? new Int32Array(this.batch, at.y, rows) : new Float32Array(this.batch, at.y, rows * this.dims.Y),
+      mask: new Float32Array(this.batch, at.mask, rows),
+    };
+  }
+
+  /** A larger shared batch buffer, handed to the (idle) workers. */
+  private grow(bytes: number): void {
+    this.batch = new SharedArrayBuffer(Math.max(bytes, Math.ceil(this.batch.byteLength * 1.5)));
+    for (const p of this.ports) p.postMessage({ batch: this.batch } satisfies RebindMessage);
+    this.issue(P.Cmd.Rebind, 0, 0, 0);
+    // workers are idle, and this is rare: wait synchronously so the views can be used at once
+    const seq = this.ctrl[P.SEQ];
+    for (let w = 1; w < this.threads; w++) {
+      while (Atomics.load(this.ctrl, P.done(w)) !== seq) {
+        if (Atomics.wait(this.ctrl, P.done(w), Atomics.load(this.ctrl, P.done(w)), 10_000) === 'timed-out' && this.crash) throw this.crash;
+      }
+      if (this.ctrl[P.status(w)] !== 0) throw this.workerError(w, 'rebinding the batch buffer');
+    }
+  }
+
+  private issue(cmd: number, T: number, B: number, shards: number): number {
+    const c = this.ctrl;
+    c[P.CMD] = cmd; c[P.T_] = T; c[P.B_] = B; c[P.SHARDS] = shards;
+    const seq = Atomics.add(c, P.SEQ, 1) + 1;
+    Atomics.notify(c, P.SEQ);
+    return seq;
+  }
+
+  private workerError(w: number, what: string): Error {
+    return rebuildError(P.readError(new Uint8Array(this.errors.buffer, (w - 1) * P.ERROR_BYTES, P.ERROR_BYTES), this.ctrl[P.errLen(w)]), `${what}, replica ${w}`);
+  }
+
+  /** Resolves when workers 1..shards−1 have finished command `seq`; rejects if one dies. */
+  private async waitWorkers(seq: number, shards: number): Promise<void> {
+    for (let w = 1; w < shards; w++) {
+      for (;;) {
+        const d = Atomics.load(this.ctrl, P.done(w));
+        if (d === seq) break;
+        if (this.crash) throw this.crash;
+        const r = waitAsync(this.ctrl, P.done(w), d);
+        if (r.async) {
+          await new Promise<void>((resolve, reject) => {
+            this.onCrash = reject;
+            r.value.then(() => resolve());
+          }).finally(() => { this.onCrash = null; });
+        }
+      }
+    }
+  }
+
+  /** Runs one command over `shards` threads: `own` computes shard 0 on the main thread.
+   *  Every worker has finished when this returns or throws; the first error in shard order wins. */
+  private async command<R>(cmd: number, T: number, B: number, sigma: number, own: (Ts: number, Bs: number) => R): Promise<{ own: R; shards: number }> {
+    this.check();
+    const at = P.batchLayout(T, B, this.dims);
+    if (at.bytes > this.batch.byteLength) throw new ShapeError(`call batchViews(${T}, ${B}) and fill it before running a step on it`);
+    const shards = Math.min(this.threads, B);
+    this.busy = true;
+    try {
+      let t0 = performance.now();
+      this.params.set(this.model.snapshotParams());
+      this.f64[P.SIGMA] = sigma;
+      new Uint32Array(this.ctrl.buffer, P.NOISE * 4, 4).set(this.model.getNoiseState());
+      const seq = this.issue(cmd, T, B, shards);
+      let t1 = performance.now();
+      this.stats.publish += t1 - t0;
+      let result: R | undefined, ownError: unknown = null;
+      try {
+        const [b0, b1] = P.shardRange(B, shards, 0), Bs = b1 - b0;
+        const mask = new Float32Array(this.batch, at.mask, T * B);
+        const Ts = P.shardSteps(mask, T, B, b0, b1);
+        const v = this.model.batchViews(Ts, Bs);
+        P.copyShard(v.x, new Float32Array(this.batch, at.x, T * B * this.dims.I), Ts, B, b0, b1, this.dims.I);
+        const y = v.y instanceof Int32Array ? new Int32Array(this.batch, at.y, T * B) : new Float32Array(this.batch, at.y, T * B * this.dims.Y);
+        P.copyShard(v.y, y, Ts, B, b0, b1, this.dims.Y);
+        P.copyShard(v.mask, mask, Ts, B, b0, b1, 1);
+        result = own(Ts, Bs);
+      } catch (e) { ownError = e; }
+      t0 = performance.now();
+      this.stats.compute += t0 - t1;
+      await this.waitWorkers(seq, shards);
+      t1 = performance.now();
+      this.stats.wait += t1 - t0;
+      if (ownError !== null) throw ownError;
+      for (let w = 1; w < shards; w++) if (this.ctrl[P.status(w)] !== 0) throw this.workerError(w, `shard ${w} of ${shards}`);
+      return { own: result as R, shards };
+    } finally { this.busy = false; }
+  }
+
+  /** The summed loss and the gradient (snapshotGrads layout, a fresh array) of the batch in
+   *  batchViews(T, B), with weight noise σ drawn from the model's noise stream (as one
+   *  trainStep would draw it; the stream advances). */
+  async lossAndGradInPlace(T: number, B: number, weightNoise = 0): Promise<LossResult & { grads: Float32Array }> {
+    const r = await this.gradients(T, B, weightNoise);
+    return { ...r, grads: this.sum.slice() };
+  }
+
+  /** Gradients summed into this.sum. */
+  private async gradients(T: number, B: number, sigma: number): Promise<LossResult> {
+    if (!(sigma >= 0 && Number.isFinite(sigma))) throw new ConfigError(`weightNoise must be a non-negative number, got ${sigma}`);
+    if (this.threads === 1) {
+      this.check();
+      const r = this.model.lossAndGradNoisyInPlace(T, B, sigma);
+      this.sum.set(this.model.snapshotGrads());
+      return r;
+    }
+    const m = this.model;
+    const { own, shards } = await this.command(P.Cmd.Step, T, B, sigma, (Ts, Bs) => {
+      const r = m.lossAndGradNoisyInPlace(Ts, Bs, sigma);
+      this.sum.set(m.snapshotGrads());
+      return r;
+    });
+    const t0 = performance.now();
+    let loss = own.loss, frames = own.frames;
+    const s = this.sum, n = s.length;
+    for (let w = 1; w < shards; w++) {
+      const g = this.grads[w - 1];
+      for (let i = 0; i < n; i++) s[i] += g[i];
+      loss += this.f64[P.loss(w)];
+      frames += this.f64[P.frames(w)];
+    }
+    this.stats.reduce += performance.now() - t0;
+    return { loss, frames };
+  }
+
+  /** One update from the batch in batchViews(T, B): the parallel twin of
+   *  Model.trainStepInPlace (same options, same result up to float rounding). */
+  async trainStepInPlace(T: number, B: number, opts: TrainOptions = {}): Promise<TrainResult> {
+    const { clipNorm, weightNoise } = opts;
+    if (!this.model.optimizerConfig) throw new ConfigError('no optimizer: call setOptimizer({ type, lr, … }) on the model before training');
+    if (clipNorm !== undefined && !(clipNorm > 0 && Number.isFinite(clipNorm))) throw new ConfigError(`clipNorm must be a positive number, got ${clipNorm}`);
+    if (this.threads === 1) { this.check(); return this.model.trainStepInPlace(T, B, opts); }
+    const r = await this.gradients(T, B, weightNoise ?? 0);
+    const t0 = performance.now();
+    const gradNorm = this.model.applyGradients(this.sum, r.loss, { clipNorm });
+    this.stats.reduce += performance.now() - t0;
+    this.stats.steps++;
+    return { ...r, gradNorm };
+  }
+
+  /** Summed loss on clean weights of the batch in batchViews(T, B) (Model.evaluateInPlace). */
+  async evaluateInPlace(T: number, B: number): Promise<LossResult> {
+    if (this.threads === 1) { this.check(); return this.model.evaluateInPlace(T, B); }
+    const m = this.model;
+    const { own, shards } = await this.command(P.Cmd.Eval, T, B, 0, (Ts, Bs) => m.evaluateInPlace(Ts, Bs));
+    let loss = own.loss, frames = own.frames;
+    for (let w = 1; w < shards; w++) { loss += this.f64[P.loss(w)]; frames += this.f64[P.frames(w)]; }
+    return { loss, frames };
+  }
+
+  /** Stops the workers (the model stays usable). Safe to call more than once. */
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopWorkers();
+  }
+
+  get disposed(): boolean { return this.closed; }
+}

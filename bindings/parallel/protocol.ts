@@ -1,0 +1,94 @@
+// The shared-memory protocol between ParallelTrainer (main thread) and its replica workers.
+// Platform-neutral: only SharedArrayBuffer and Atomics.
+//
+// ctrl (Int32Array over a SharedArrayBuffer):
+//   [SEQ]      command number; the main thread bumps it (Atomics.add + notify) to issue one
+//   [CMD]      what to do (Cmd), [T], [B] the whole batch, [SHARDS] how many shards
+//   [NOISE..]  4 words: the weight-noise RNG state every shard starts from
+//   per worker w (1 ≤ w < SHARDS): [DONE] the last SEQ it finished, [STATUS] 0 ok / 1 error,
+//              [ERRLEN] bytes of its error report in `errors`
+// f64 (Float64Array over a SharedArrayBuffer): [SIGMA], per worker [LOSS], [FRAMES]
+// params: the main model's parameter arena (snapshotParams layout), published before a command
+// grads:  one gradient arena per worker, in worker order
+// batch:  the whole batch, time-major, as a batcher fills it: x (T, B, I) | y | mask (T, B)
+// errors: per worker ERROR_BYTES of UTF-8 JSON { name, code, message }
+
+export const Cmd = { Step: 1, Eval: 2, Rebind: 3, Quit: 4 } as const;
+
+export const SEQ = 0, CMD = 1, T_ = 2, B_ = 3, SHARDS = 4, NOISE = 8;
+const WORKER_BASE = 16;
+export const done = (w: number) => WORKER_BASE + 4 * w;
+export const status = (w: number) => WORKER_BASE + 4 * w + 1;
+export const errLen = (w: number) => WORKER_BASE + 4 * w + 2;
+export const ctrlInts = (threads: number) => WORKER_BASE + 4 * threads;
+
+export const SIGMA = 0;
+export const loss = (w: number) => 2 + 2 * w;
+export const frames = (w: number) => 3 + 2 * w;
+export const f64Count = (threads: number) => 2 + 2 * threads;
+
+export const ERROR_BYTES = 4096;
+
+/** Slots [start, end) of shard s of n over a batch of B (contiguous; shard 0 is the smallest). */
+export function shardRange(B: number, n: number, s: number): [number, number] {
+  return [Math.floor((s * B) / n), Math.floor(((s + 1) * B) / n)];
+}
+
+/** Floats per time-major row of y: O (bernoulli) or 1 class index (softmax). */
+export interface BatchDims { I: number; Y: number }
+
+/** Byte offsets of x, y and mask of a (T, B) batch in the batch buffer, and its total bytes. */
+export function batchLayout(T: number, B: number, d: BatchDims): { x: number; y: number; mask: number; bytes: number } {
+  const rows = T * B;
+  const y = rows * d.I * 4, mask = y + rows * d.Y * 4;
+  return { x: 0, y, mask, bytes: mask + rows * 4 };
+}
+
+/** Time steps a shard must run: up to its last unmasked step (at least 1, so that every
+ *  shard draws the same weight noise). Steps after it cannot change the loss (the network is
+ *  causal and their outputs are masked), so the shard's gradient is unchanged. */
+export function shardSteps(mask: Float32Array, T: number, B: number, b0: number, b1: number): number {
+  for (let t = T - 1; t > 0; t--) {
+    const row = t * B;
+    for (let b = b0; b < b1; b++) if (mask[row + b] !== 0) return t + 1;
+  }
+  return 1;
+}
+
+/** Copies slots [b0, b1) of the first Ts steps of a (T, B, width) time-major array into the
+ *  (Ts, b1 − b0, width) array `dst`. */
+export function copyShard(dst: Float32Array | Int32Array, src: Float32Array | Int32Array, Ts: number, B: number, b0: number, b1: number, width: number): void {
+  const Bs = b1 - b0;
+  for (let t = 0; t < Ts; t++) {
+    const from = (t * B + b0) * width;
+    dst.set(src.subarray(from, from + Bs * width), t * Bs * width);
+  }
+}
+
+/** A serialisable description of a thrown value. */
+export interface ErrorReport { name: string; code?: string; message: string }
+
+export function describeError(e: unknown): ErrorReport {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return { name: e.name, code: typeof code === 'string' ? code : undefined, message: e.message };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+
+/** Writes a report into `dst` (truncating the message to fit); returns the bytes written. */
+export function writeError(dst: Uint8Array, r: ErrorReport): number {
+  let msg = r.message;
+  for (;;) {
+    const bytes = encoder.encode(JSON.stringify({ ...r, message: msg }));
+    if (bytes.length <= dst.length) { dst.set(bytes); return bytes.length; }
+    msg = msg.slice(0, Math.max(0, msg.length - (bytes.length - dst.length) - 16)) + '…';
+  }
+}
+
+export function readError(src: Uint8Array, n: number): ErrorReport {
+  // decode from a copy: TextDecoder refuses views of shared memory
+  return JSON.parse(decoder.decode(src.slice(0, n))) as ErrorReport;
+}

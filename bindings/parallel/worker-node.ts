@@ -1,0 +1,107 @@
+// Worker-thread entry of ParallelTrainer: one model replica in its own WebAssembly instance.
+// It is a stateless gradient calculator: every command brings the main model's parameters and
+// weight-noise state, so the replica computes exactly what the main model would on its shard.
+// It waits on shared memory (Atomics.wait), never on the event loop, between commands.
+// Bundled to dist/parallel-worker.js (scripts/bundle.mjs).
+import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { enableRelaxedSimd } from '../core-node.js';
+import { instantiateCore, type BuildKind } from '../wasm.js';
+import { Model } from '../model/model.js';
+import type { ModelConfig } from '../model/types.js';
+import * as P from './protocol.js';
+
+export interface ReplicaInit {
+  index: number;
+  module: WebAssembly.Module;
+  build: BuildKind;
+  config: ModelConfig;
+  ctrl: SharedArrayBuffer;
+  f64: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  errors: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** Messages on the init port: the new batch buffer after the main thread grew it. */
+export interface RebindMessage { batch: SharedArrayBuffer }
+
+// V8 flags are per process, but set it here too so the worker stands on its own.
+enableRelaxedSimd();
+
+const init = workerData as ReplicaInit;
+const w = init.index;
+const ctrl = new Int32Array(init.ctrl), f64 = new Float64Array(init.f64);
+const errors = new Uint8Array(init.errors, (w - 1) * P.ERROR_BYTES, P.ERROR_BYTES);
+
+let model: Model;
+try {
+  model = new Model(init.config, await instantiateCore(init.module, init.build));
+} catch (e) {
+  parentPort!.postMessage({ type: 'error', error: P.describeError(e) });
+  throw e;
+}
+const n = model.arenaFloats;
+const params = new Float32Array(init.params, 0, n);
+const grads = new Float32Array(init.grads, (w - 1) * n * 4, n);
+const dims: P.BatchDims = { I: model.config.inputSize, Y: model.config.head.type === 'softmax' ? 1 : model.config.head.size };
+let batch = new SharedArrayBuffer(0);
+
+function rebind(): void {
+  const m = receiveMessageOnPort(init.port)?.message as RebindMessage | undefined;
+  if (!m) throw new Error('replica: rebind command without a batch buffer message');
+  batch = m.batch;
+}
+
+/** Copies this worker's shard of the shared batch into the replica's arena; returns (Ts, Bs). */
+function loadShard(T: number, B: number, shards: number): { Ts: number; Bs: number } {
+  const [b0, b1] = P.shardRange(B, shards, w), Bs = b1 - b0;
+  const at = P.batchLayout(T, B, dims);
+  const mask = new Float32Array(batch, at.mask, T * B);
+  const Ts = P.shardSteps(mask, T, B, b0, b1);
+  const v = model.batchViews(Ts, Bs);
+  P.copyShard(v.x, new Float32Array(batch, at.x, T * B * dims.I), Ts, B, b0, b1, dims.I);
+  const y = v.y instanceof Int32Array ? new Int32Array(batch, at.y, T * B) : new Float32Array(batch, at.y, T * B * dims.Y);
+  P.copyShard(v.y, y, Ts, B, b0, b1, dims.Y);
+  P.copyShard(v.mask, mask, Ts, B, b0, b1, 1);
+  return { Ts, Bs };
+}
+
+function run(cmd: number): void {
+  if (cmd === P.Cmd.Rebind) { rebind(); return; }
+  const T = ctrl[P.T_], B = ctrl[P.B_], shards = ctrl[P.SHARDS];
+  model.restoreParams(params);
+  const { Ts, Bs } = loadShard(T, B, shards);
+  if (cmd === P.Cmd.Step) {
+    model.setNoiseState(new Uint32Array(ctrl.buffer, P.NOISE * 4, 4).slice());
+    const r = model.lossAndGradNoisyInPlace(Ts, Bs, f64[P.SIGMA]);
+    grads.set(model.snapshotGrads());
+    f64[P.loss(w)] = r.loss;
+    f64[P.frames(w)] = r.frames;
+  } else if (cmd === P.Cmd.Eval) {
+    const r = model.evaluateInPlace(Ts, Bs);
+    f64[P.loss(w)] = r.loss;
+    f64[P.frames(w)] = r.frames;
+  } else throw new Error(`replica: unknown command ${cmd}`);
+}
+
+parentPort!.postMessage({ type: 'ready', arenaFloats: n });
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctrl, P.SEQ, seen);
+  const seq = Atomics.load(ctrl, P.SEQ);
+  if (seq === seen) continue;
+  seen = seq;
+  const cmd = ctrl[P.CMD];
+  if (cmd === P.Cmd.Quit) break;
+  let failed = 0;
+  try { run(cmd); } catch (e) {
+    ctrl[P.errLen(w)] = P.writeError(errors, P.describeError(e));
+    failed = 1;
+  }
+  ctrl[P.status(w)] = failed;
+  Atomics.store(ctrl, P.done(w), seq);
+  Atomics.notify(ctrl, P.done(w));
+}
+model.dispose();
+init.port.close();

@@ -88,8 +88,8 @@ export interface ReproduceOptions {
   build?: BuildKind;
   /** Progress output: 'auto' (bars on a terminal, log lines otherwise), 'bars', 'log', 'none'. */
   progress: 'auto' | 'bars' | 'log' | 'none';
-  /** The worker script (default: reproduce-worker.js next to this module). */
-  workerUrl?: URL;
+  /** The worker script, a file URL (default: reproduce-worker.js next to this module). */
+  workerUrl?: URL | string;
   /** The command line recorded in the report. */
   command?: string;
 }
@@ -387,7 +387,7 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetOutcome[]> 
   const out = resolve(o.out);
   await mkdir(out, { recursive: true });
   const outcomes: DatasetOutcome[] = [];
-  const url = o.workerUrl ?? new URL('./reproduce-worker.js', import.meta.url);
+  const url = o.workerUrl === undefined ? new URL('./reproduce-worker.js', import.meta.url) : new URL(o.workerUrl);
   if (o.workers > 0 && !existsSync(fileURLToPath(url))) {
     throw new NotFoundError(`the worker script ${fileURLToPath(url)} does not exist (run \`npm run build\`), or use --workers 0 to train in this thread`);
   }

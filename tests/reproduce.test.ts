@@ -1,0 +1,234 @@
+// `reproduce` end to end on tiny synthetic data: the grid on real worker threads, the output
+// files (trial JSON, Table 2, SVG curves, summary), resumption after a hard kill (finished
+// trials are not rerun), refusal to mix settings, and bad inputs.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  reproduce, defaultOptions, learningRates, planTrials, datasetList, type ReproduceOptions,
+} from '../bindings/cli/reproduce.js';
+import { selectBest, table2Rows } from '../bindings/report/table.js';
+import { curveSpec } from '../bindings/report/plots.js';
+import type { TrialResult } from '../bindings/cli/reproduce-trial.js';
+import { main } from '../bindings/cli/main.js';
+import { ConfigError, FormatError, NotFoundError } from '../bindings/errors.js';
+
+const ROOT = resolve(__dirname, '..');
+let tmp: string;
+let workerUrl: URL;
+
+// The worker runs compiled JavaScript, so the test bundles it the way scripts/bundle.mjs does.
+// The bundle finds the WebAssembly core at ../build/ from its own folder: a symlink provides it.
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'gatedrnn-reproduce-'));
+  await symlink(join(ROOT, 'build'), join(tmp, 'build'));
+  await symlink(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
+  const common = { bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'error', absWorkingDir: ROOT } as const;
+  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce-worker.ts')], outfile: join(tmp, 'dist', 'reproduce-worker.js') });
+  // a runner for the kill test: the CLI module as a script, in a child process
+  await build({
+    ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce.ts')], outfile: join(tmp, 'dist', 'reproduce.js'),
+  });
+  await writeFile(join(tmp, 'dist', 'run.mjs'), [
+    "import v8 from 'node:v8'; v8.setFlagsFromString('--experimental-wasm-relaxed-simd');",
+    "const { reproduce, defaultOptions } = await import('./reproduce.js');",
+    'await reproduce(defaultOptions(JSON.parse(process.argv[2])));',
+  ].join('\n'));
+  workerUrl = pathToFileURL(join(tmp, 'dist', 'reproduce-worker.js'));
+});
+afterAll(async () => { await rm(tmp, { recursive: true, force: true }); });
+
+/** A grid that takes about a second: 3 tiny units × 2 trials × 2 epochs. */
+function tiny(out: string, over: Partial<ReproduceOptions> = {}): ReproduceOptions {
+  return defaultOptions({
+    dataset: 'synthetic', out, trials: 2, epochs: 2, patience: 2, workers: 2, batchSize: 4,
+    hidden: { tanh: 8, gru: 6, lstm: 5 }, syntheticTrain: 12, syntheticLength: [10, 20],
+    progress: 'none', workerUrl, command: 'test grid', ...over,
+  });
+}
+
+const readJson = async (p: string) => JSON.parse(await readFile(p, 'utf8'), (_k, v) => (v === null ? NaN : v));
+
+describe('reproduce', () => {
+  it('runs the grid on worker threads and writes trials, Table 2, curves and the summary', async () => {
+    const out = join(tmp, 'e2e');
+    const [o] = await reproduce(tiny(out));
+    expect(o).toMatchObject({ dataset: 'synthetic', ran: 6, skipped: 0, failed: [] });
+    const dir = join(out, 'synthetic');
+    const files = (await readdir(join(dir, 'trials'))).sort();
+    expect(files).toEqual(['gru-seed1-trial0.json', 'gru-seed1-trial1.json', 'lstm-seed1-trial0.json', 'lstm-seed1-trial1.json', 'tanh-seed1-trial0.json', 'tanh-seed1-trial1.json']);
+    const t: TrialResult = await readJson(join(dir, 'trials', 'lstm-seed1-trial1.json'));
+    expect(t.spec).toMatchObject({ unit: 'lstm', unitName: 'LSTM', hiddenSize: 5, peepholes: true, seed: 1, trial: 1, epochs: 2, batchSize: 4, clipNorm: 1, weightNoise: 0.075 });
+    expect(t.spec.lr).toBe(learningRates(2, 1)[1]);
+    expect(t.spec.optimizer).toEqual({ type: 'rmsprop', lr: t.spec.lr, decay: 0.95, momentum: 0.9, eps: 0, floor: 0.01, centered: false });
+    expect(t.history).toHaveLength(2);
+    for (const h of t.history) {
+      expect(h.trainNll).toBeGreaterThan(0);
+      expect(h.validNll).toBeLessThan(62); // below 88·ln 2 + a bit: it is a per-frame NLL
+      expect(h.trainSecondsTotal).toBeGreaterThan(0);
+    }
+    expect(t.testNll).toBeGreaterThan(0);
+    expect(t.bestValidNll).toBe(Math.min(...t.history.map((h) => h.validNll)));
+    expect(t.recurrentParams).toBe(4 * 5 * (88 + 5) + 8 * 5 + 3 * 5);
+
+    const all: TrialResult[] = await readJson(join(dir, 'trials.json'));
+    expect(all).toHaveLength(6);
+    const md = await readFile(join(dir, 'README.md'), 'utf8');
+    expect(md).toMatch(/\| tanh \|/);
+    expect(md).toMatch(/\| GRU \|/);
+    expect(md).toMatch(/\| LSTM \|/);
+    expect(md).toContain('command: `test grid`');
+    expect(md).toContain('**Reduced protocol:** 2 of the paper\'s 10 learning-rate trials');
+    for (const f of ['curves-epochs.svg', 'curves-seconds.svg']) {
+      const svg = await readFile(join(dir, f), 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg).toContain('LSTM');
+      expect(svg).toMatch(/<path[^>]+d="M/); // the curves were drawn
+    }
+    expect(await readFile(join(out, 'README.md'), 'utf8')).toContain('Synthetic music');
+    const log = await readJson(join(dir, 'run.json'));
+    expect(log.invocations).toHaveLength(1);
+    expect(log.invocations[0]).toMatchObject({ command: 'test grid', trialsRun: 6, workers: 2 });
+  });
+
+  it('resumes after a hard kill without rerunning finished trials', async () => {
+    const out = join(tmp, 'killed');
+    // slow enough to kill midway: 3 trials × 3 units, 6 epochs each, one worker
+    const opts = tiny(out, { trials: 3, epochs: 6, patience: 6, workers: 1, syntheticTrain: 40, syntheticLength: [20, 40], workerUrl: workerUrl.href });
+    const child = spawn(process.execPath, [join(tmp, 'dist', 'run.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let running = true;
+    void exited.then(() => { running = false; });
+    const trialsDir = join(out, 'synthetic', 'trials');
+    const done = async () => (await readdir(trialsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+    for (let i = 0; i < 1200 && running && (await done()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(running, `the run ended by itself: ${stderr}`).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    const before = await done();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    expect(before.length).toBeLessThan(9); // it really was cut off
+    const mtimes = new Map<string, number>();
+    for (const f of before) mtimes.set(f, (await stat(join(trialsDir, f))).mtimeMs);
+
+    const [o] = await reproduce(tiny(out, { trials: 3, epochs: 6, patience: 6, workers: 2, syntheticTrain: 40, syntheticLength: [20, 40] }));
+    expect(o.skipped).toBe(before.length);
+    expect(o.ran).toBe(9 - before.length);
+    for (const f of before) expect((await stat(join(trialsDir, f))).mtimeMs).toBe(mtimes.get(f));
+    expect(await done()).toHaveLength(9);
+
+    // a third run has nothing left to do
+    const [again] = await reproduce(tiny(out, { trials: 3, epochs: 6, patience: 6, syntheticTrain: 40, syntheticLength: [20, 40] }));
+    expect(again).toMatchObject({ ran: 0, skipped: 9 });
+  });
+
+  it('refuses to mix settings in one output folder, and a damaged trial file', async () => {
+    const out = join(tmp, 'mixed');
+    await reproduce(tiny(out, { units: ['tanh'], trials: 1, epochs: 1 }));
+    await expect(reproduce(tiny(out, { units: ['tanh'], trials: 1, epochs: 2 }))).rejects.toThrow(ConfigError);
+    await expect(reproduce(tiny(out, { units: ['tanh'], trials: 1, epochs: 2 }))).rejects.toThrow(/other settings \(epochs: 1 there, 2 now\)/);
+    await writeFile(join(out, 'synthetic', 'trials', 'tanh-seed1-trial0.json'), '{"spec": ');
+    await expect(reproduce(tiny(out, { units: ['tanh'], trials: 1, epochs: 1 }))).rejects.toThrow(FormatError);
+  });
+
+  it('trains in this thread with --workers 0', async () => {
+    const [o] = await reproduce(tiny(join(tmp, 'inproc'), { workers: 0, units: ['gru'], trials: 1, epochs: 1 }));
+    expect(o).toMatchObject({ ran: 1, failed: [] });
+    expect(o.results[0].history).toHaveLength(1);
+  });
+
+  it('answers bad inputs with typed errors that name the problem', async () => {
+    const out = join(tmp, 'bad');
+    await expect(reproduce(tiny(out, { trials: 0 }))).rejects.toThrow(/--trials must be an integer ≥ 1/);
+    await expect(reproduce(tiny(out, { units: ['rnn'] }))).rejects.toThrow(/unknown unit "rnn"/);
+    await expect(reproduce(tiny(out, { hidden: { lstm: 0 } }))).rejects.toThrow(ConfigError);
+    await expect(reproduce(tiny(out, { seeds: [1, 1] }))).rejects.toThrow(/repeated seed/);
+    await expect(reproduce(tiny(out, { seeds: [] }))).rejects.toThrow(ConfigError);
+    await expect(reproduce(tiny(out, { dataset: 'bach' }))).rejects.toThrow(/unknown --dataset "bach"/);
+    await expect(reproduce(tiny(out, { dataset: 'midi' }))).rejects.toThrow(/needs --midi/);
+    await expect(reproduce(tiny(out, { workerUrl: pathToFileURL(join(tmp, 'nope.js')) }))).rejects.toThrow(/worker script .* does not exist/);
+    const saved = process.env.GATEDRNN_DATA;
+    delete process.env.GATEDRNN_DATA;
+    try {
+      await expect(reproduce(tiny(out, { dataset: 'jsb' }))).rejects.toThrow(NotFoundError);
+      await expect(reproduce(tiny(out, { dataset: 'jsb', data: join(tmp, 'empty') }))).rejects.toThrow(/jsb-chorales\.json\.gz does not exist/);
+    } finally {
+      if (saved !== undefined) process.env.GATEDRNN_DATA = saved;
+    }
+  });
+
+  it('rejects malformed command-line values before running anything', async () => {
+    const err = console.error;
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as never;
+    console.error = () => {};
+    try {
+      // commander's exit code for a bad option value is 1; 0 would mean the run started
+      expect(await main(['reproduce', '--trials', 'ten'])).toBe(1);
+      expect(await main(['reproduce', '--dataset', 'bach'])).toBe(1);
+      expect(await main(['reproduce', '--hidden', 'lstm'])).toBe(1);
+      expect(await main(['reproduce', '--seeds', '1,x'])).toBe(1);
+    } finally {
+      console.error = err;
+      process.stderr.write = write;
+    }
+  });
+});
+
+describe('the grid and the selection', () => {
+  it('draws log-uniform learning rates in [e^−12, e^−6], seeded, a prefix for fewer trials', () => {
+    const a = learningRates(10, 1);
+    expect(a).toHaveLength(10);
+    for (const lr of a) { expect(lr).toBeGreaterThanOrEqual(Math.exp(-12)); expect(lr).toBeLessThanOrEqual(Math.exp(-6)); }
+    expect(learningRates(10, 1)).toEqual(a);
+    expect(learningRates(3, 1)).toEqual(a.slice(0, 3));
+    expect(learningRates(10, 2)).not.toEqual(a);
+    expect(new Set(a.map((x) => Math.floor(Math.log(x)))).size).toBeGreaterThan(2); // spread over the range
+  });
+
+  it('plans units × trials × seeds with the paper\'s unit forms and sizes', () => {
+    const specs = planTrials('jsb', defaultOptions({ trials: 2, seeds: [1, 2] }));
+    expect(specs.map((s) => s.id)).toEqual([
+      'tanh-seed1-trial0', 'gru-seed1-trial0', 'lstm-seed1-trial0', 'tanh-seed1-trial1', 'gru-seed1-trial1', 'lstm-seed1-trial1',
+      'tanh-seed2-trial0', 'gru-seed2-trial0', 'lstm-seed2-trial0', 'tanh-seed2-trial1', 'gru-seed2-trial1', 'lstm-seed2-trial1',
+    ]);
+    const [t, g, l] = specs;
+    expect([t.hiddenSize, g.hiddenSize, l.hiddenSize]).toEqual([100, 46, 36]);
+    expect(g.resetAfter).toBe(false);
+    expect(l.peepholes).toBe(true);
+    expect(specs[3].lr).toBe(specs[9].lr); // the same draws for every seed
+    expect(datasetList('all')).toEqual(['jsb', 'nottingham', 'musedata', 'piano-midi']);
+  });
+
+  it('selects per unit the trial with the lowest validation NLL and reports its test NLL against the paper', () => {
+    const fake = (unitName: string, trial: number, valid: number, test: number): TrialResult => ({
+      spec: { unitName, trial, seed: 1, lr: 1e-4 * (trial + 1) } as TrialResult['spec'],
+      recurrentParams: 1000, history: [{ epoch: 0, trainNll: test - 1, validNll: valid, trainLossNoisy: 0, trainSeconds: 1, elapsed: 1, trainSecondsTotal: 1, lr: 1e-4, best: true }],
+      bestEpoch: 0, bestValidNll: valid, trainNll: test - 1, testNll: test, stopped: 'patience', seconds: 1, build: 'relaxed',
+      startedAt: '', finishedAt: '', frames: { train: 1, valid: 1, test: 1 },
+    });
+    const results = [fake('GRU', 0, 9.0, 8.0), fake('GRU', 1, 8.5, 9.5), fake('GRU', 2, NaN, NaN), fake('tanh', 0, 9.4, 9.3)];
+    const sel = selectBest(results);
+    expect(sel.map((s) => [s.unit, s.best?.spec.trial])).toEqual([['tanh', 0], ['GRU', 1]]);
+    const rows = table2Rows('jsb', sel);
+    expect(rows[1].slice(2, 5)).toEqual(['**9.30** (8.30)', '9.10 (8.82)', '+0.20']);
+    expect(rows[2].slice(2, 5)).toEqual(['**9.50** (8.50)', '8.54 (6.94)', '+0.96']);
+  });
+
+  it('describes the learning curves on a log axis, one colour per unit, dashed validation', () => {
+    const spec = curveSpec([{ unit: 'GRU', split: 'valid', epoch: 1, seconds: 2, nll: 9 }, { unit: 'GRU', split: 'train', epoch: 1, seconds: 2, nll: NaN }], 'seconds', 't') as {
+      data: { values: unknown[] }; encoding: Record<string, { field?: string; scale?: { type?: string } }>;
+    };
+    expect(spec.encoding.y.scale?.type).toBe('log');
+    expect(spec.encoding.x.field).toBe('seconds');
+    expect(spec.encoding.color.field).toBe('unit');
+    expect(spec.encoding.strokeDash.field).toBe('split');
+    expect(spec.data.values).toHaveLength(1); // non-finite points are left out
+  });
+});

@@ -6,8 +6,9 @@
 // is −lr times torch's buffer, equal for a constant lr). eps = 0, floor = 0.01 is the paper
 // code's RMSprop. mg may be 0 (null) when centered = 0; v may be 0 when momentum = 0 (then
 // p −= lr·g/d directly); the debug build rejects a null buffer that is needed, release builds
-// then skip the feature instead of writing through the null pointer. Like torch, centered ms − mg² is not clamped (it is ≥ 0 exactly in
-// real arithmetic; a rounding below 0 gives NaN, which count_nonfinite_f32 catches).
+// then skip the feature instead of writing through the null pointer. Like torch, centered
+// ms − mg² is not clamped (it is ≥ 0 in real arithmetic; a rounding below 0 gives NaN, which
+// count_nonfinite_f32 catches).
 import { checkRange, madd4 } from "../util";
 
 export function rmsprop_step(p: usize, g: usize, ms: usize, mg: usize, v: usize, n: i32,

@@ -32,6 +32,7 @@ import { writeFileAtomic } from '../io/file-node.js';
 import { syntheticMusic } from '../data/synthetic.js';
 import { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
 import { Rng } from '../data/rng.js';
+import { originalPickleUrl, defaultCacheDir } from '../data/download-node.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
 import { PAPER_RMSPROP } from '../optim/optimizer.js';
 import type { Unit } from '../model/types.js';
@@ -161,7 +162,13 @@ export async function loadReproduceData(name: string, o: ReproduceOptions): Prom
     const { loadMidiDataset } = await import('../data/midi-node.js');
     return loadMidiDataset(o.midi);
   }
-  return loadPianoRollDataset(resolveDataDir(o.data), name);
+  try {
+    return await loadPianoRollDataset(resolveDataDir(o.data), name);
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+    throw new NotFoundError(`${e.message} The original pickle of this data set was published at ${originalPickleUrl(name)} ` +
+      `(cache folder for downloads: ${defaultCacheDir()}).`);
+  }
 }
 
 /** The trials of one data set, in the order they are run (larger models first per lr is not

@@ -59,7 +59,7 @@ async function probe(p) {
   const net = startWeights(BaselineRnn, w, v);
   const d = makeData(w);
   const inst = await c.create(spec(w, v), paramViews(net), d);
-  if (inst.train) { await inst.train(); await inst.train(); }
+  if (inst.train) await inst.train(); // optimizer state exists after the first step
   await inst.infer();
   const peak = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(JSON.stringify({ rss0, peak }) + '\n');
@@ -147,8 +147,9 @@ async function main() {
         if (why) { row.by[c.id] = { skipped: why }; continue; }
         try {
           const inst = await c.create(s, p, d);
-          const diff = maxAbsDiff(await inst.infer(), pRef);
-          if (!(diff < 2e-3)) {
+          const out = await inst.infer();
+          const diff = c.noCheck ? null : maxAbsDiff(out, pRef);
+          if (!c.noCheck && !(diff < 2e-3)) {
             row.by[c.id] = { skipped: `outputs disagree with the baseline (max |Δp| = ${diff.toExponential(2)}); not timed` };
             await inst.dispose();
             continue;
@@ -162,8 +163,10 @@ async function main() {
       // Warm-up (also lets WebAssembly tier up), then interleaved rounds.
       for (const { c, inst } of insts) {
         for (let i = 0; i < CFG.warm; i++) {
+          const tW = performance.now();
           if (!c.inferenceOnly) await (inst.time ? inst.time('train', 0, 1) : inst.train());
           await (inst.time ? inst.time('infer', 0, 1) : inst.infer());
+          if (performance.now() - tW > 1000) break; // a slow contender: one warm-up call is enough
         }
       }
       for (let r = 0; r < CFG.rounds; r++) {
@@ -219,7 +222,7 @@ async function main() {
       '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'),
       'onnxruntime-web': pkgVersion('onnxruntime-web'),
       torch: torch.version,
-      'brain.js': pkgVersion('brain.js'),
+      'brain.js': JS_CONTENDERS.find((c) => c.id === 'brain.js').version,
       vega: pkgVersion('vega'),
       'vega-lite': pkgVersion('vega-lite'),
     },

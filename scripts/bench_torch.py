@@ -16,7 +16,7 @@ i f g o / r z n, which is PyTorch's gate order; PyTorch stores the transposes.
 Variants: nn.RNN (tanh), nn.LSTM (no peepholes), nn.GRU (reset-after). Head: Linear + sum of
 BCE-with-logits; optimizer RMSprop(alpha=decay, momentum, eps).
 
-  --probe '<setup json>'  runs 2 training steps and 1 inference in a fresh process and prints
+  --probe '<setup json>'  runs 1 training step and 1 inference in a fresh process and prints
                           {"rss0": bytes after imports, "peak": peak RSS in bytes}.
 """
 import json
@@ -91,7 +91,6 @@ def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--probe":
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         job = Job(json.loads(sys.argv[2]))
-        job.train()
         job.train()
         job.infer()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

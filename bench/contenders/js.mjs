@@ -220,20 +220,52 @@ export const onnx = {
 
 // ---------------------------------------------------------------------------------- brain.js
 
+// brain.js lives in bench/extras (its peer gpu.js needs the native module gl): see there.
+const extrasRequire = createRequire(join(root, 'bench', 'extras', 'package.json'));
+
 export const brain = {
-  id: 'brain.js', label: 'brain.js recurrent', note: 'no batching (one sequence at a time); its "RNN" is ReLU, not tanh',
+  id: 'brain.js', label: 'brain.js recurrent',
+  note: 'no batching: one sequence at a time; its "RNN" is ReLU, not tanh; linear output + squared error; learns to predict the next input frame (O = I)',
+  lib: null,
+  version: null,
   async load() {
     try {
-      require.resolve('brain.js');
-    } catch {
-      return 'not installed: brain.js 2.x needs its peer gpu.js, which needs the native module `gl` '
-        + '(headless WebGL, built by node-gyp against X11/XInput/OpenGL headers); that build fails on a plain '
-        + 'machine ("Package xi was not found"), and gpu.js will not load without it, so brain.js is not a devDependency';
+      this.lib = extrasRequire('brain.js');
+      this.version = JSON.parse(readFileSync(join(root, 'bench', 'extras', 'node_modules', 'brain.js', 'package.json'), 'utf8')).version;
+      return null;
+    } catch (e) {
+      return 'not installed (optional, bench/extras): brain.js 2.x needs its peer gpu.js, which needs the native module `gl` '
+        + '(headless WebGL) built by node-gyp against X11/XInput/OpenGL headers, so it is not a devDependency. '
+        + 'To include it: `apt-get install -y libxi-dev libxext-dev libx11-dev libgl-dev pkg-config build-essential python3 '
+        + '&& npm --prefix bench/extras install`' + ` (${e.code ?? e.message.split('\n')[0]})`;
     }
-    return 'installed, but brain.js trains one sequence at a time with its own data format; not wired into this benchmark';
   },
-  supports() { return null; },
-  async create() { throw new Error('unreachable'); },
+  supports(v) {
+    if (v.peepholes) return 'brain.js LSTM has no peepholes';
+    if (v.unit === 'gru' && v.resetAfter !== false) return 'brain.js GRU is reset-before only';
+    return null;
+  },
+  noCheck: true,
+  async create(s, p, d) {
+    const { I, O, H, T, B } = s;
+    if (I !== O) throw new Error('brain.js time-step nets predict the next input: needs O = I');
+    const Net = { tanh: this.lib.recurrent.RNNTimeStep, lstm: this.lib.recurrent.LSTMTimeStep, gru: this.lib.recurrent.GRUTimeStep }[s.unit];
+    const net = new Net({ inputSize: I, hiddenLayers: [H], outputSize: O });
+    // B sequences of T frames (plain arrays, brain.js's data format), from the time-major x.
+    const seqs = [];
+    for (let b = 0; b < B; b++) {
+      const seq = [];
+      for (let t = 0; t < T; t++) seq.push(Array.from(d.x.subarray((t * B + b) * I, (t * B + b + 1) * I)));
+      seqs.push(seq);
+    }
+    const opts = { iterations: 1, errorThresh: 0, log: false, learningRate: RMSPROP.lr };
+    net.train(seqs, opts); // builds the model
+    return {
+      train: () => { net.train(seqs, opts); },
+      infer: () => { for (const q of seqs) net.run(q); return null; },
+      dispose: () => {},
+    };
+  },
 };
 
 export const JS_CONTENDERS = [ours, baseline, tfjsCpu, tfjsWasm, onnx, brain];

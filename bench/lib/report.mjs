@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UNIT_LABEL } from './workloads.mjs';
 
+const BEFORE_ONLY = new Set(['tfjs-cpu', 'tfjs-wasm', 'brain.js']);
 const TRAINERS = ['ours', 'baseline', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'brain.js'];
 const INFERERS = ['ours', 'baseline', 'tfjs-cpu', 'tfjs-wasm', 'ort-wasm', 'pytorch', 'brain.js'];
 
@@ -70,6 +71,34 @@ function memoryTable(meta, results, ids) {
   return [head, sep, ...rows].join('\n') + '\n';
 }
 
+// The speed targets of issue 4 ("Benchmarks against the baselines people would pick").
+const TARGETS = [
+  { what: 'train', B: 32, id: 'pytorch', min: 2, text: 'training, B=32: ≥ 2× PyTorch' },
+  { what: 'train', B: 32, id: 'tfjs-wasm', min: 25, text: 'training, B=32: ≥ 25× TensorFlow.js wasm' },
+  { what: 'train', B: 32, id: 'baseline', min: 10, text: 'training, B=32: ≥ 10× plain TypeScript' },
+  { what: 'train', B: 1, id: 'pytorch', min: 5, text: 'training, B=1: ≥ 5× PyTorch' },
+  { what: 'infer', B: 32, id: 'ort-wasm', min: 1.2, text: 'inference, B=32: ≥ 1.2× ONNX Runtime Web' },
+  { what: 'infer', B: 1, id: 'ort-wasm', min: 1.2, text: 'inference, B=1: ≥ 1.2× ONNX Runtime Web' },
+];
+
+function targetTable(results) {
+  const lines = ['| target | rows | worst ratio (row) | median ratio | met |', '|---|---:|---|---:|---|'];
+  let any = false;
+  for (const g of TARGETS) {
+    const key = g.what === 'train' ? 'trainFps' : 'inferFps';
+    const rs = results.filter((r) => r.B === g.B && r.by.ours?.[key] && r.by[g.id]?.[key])
+      .map((r) => ({ r, ratio: r.by.ours[key] / r.by[g.id][key] }));
+    if (!rs.length) { lines.push(`| ${g.text} | 0 | – | – | not measured |`); continue; }
+    any = true;
+    rs.sort((a, b) => a.ratio - b.ratio);
+    const worst = rs[0];
+    const med = rs.length % 2 ? rs[rs.length >> 1].ratio : (rs[rs.length / 2 - 1].ratio + rs[rs.length / 2].ratio) / 2;
+    const met = rs.filter((x) => x.ratio >= g.min).length;
+    lines.push(`| ${g.text} | ${rs.length} | ${fmtRatio(worst.ratio)} (${worst.r.task} ${worst.r.variantLabel}) | ${fmtRatio(med)} | ${met === rs.length ? 'yes' : `${met} of ${rs.length} rows`} |`);
+  }
+  return any ? lines.join('\n') + '\n' : '_ours did not run_\n';
+}
+
 function skippedList(meta, results) {
   const lines = [];
   for (const c of meta.contenders) if (c.skipped) lines.push(`- **${c.label}** — skipped: ${c.skipped}`);
@@ -96,9 +125,9 @@ async function chart(meta, results, ref) {
     if (!primary.has(r.variant)) continue;
     for (const [id, x] of Object.entries(r.by)) {
       if (x.skipped) continue;
-      // GRU: the reset-after bars, except TensorFlow.js, which has only the reset-before form.
-      if (r.variant === 'gru-before' && id !== 'tfjs-cpu' && id !== 'tfjs-wasm') continue;
-      if (r.variant === 'gru-after' && (id === 'tfjs-cpu' || id === 'tfjs-wasm')) continue;
+      // GRU: the reset-after bars, except for contenders that have only the reset-before form.
+      if (r.variant === 'gru-before' && !BEFORE_ONLY.has(id)) continue;
+      if (r.variant === 'gru-after' && BEFORE_ONLY.has(id)) continue;
       const wl = `${r.task} ${UNIT_LABEL[r.unit]}-${r.H}`;
       if (x.trainFps) values.push({ workload: wl, contender: label(meta, id), measure: `training, B=${r.B}`, fps: x.trainFps });
       values.push({ workload: wl, contender: label(meta, id), measure: `inference, B=${r.B}`, fps: x.inferFps });
@@ -111,7 +140,7 @@ async function chart(meta, results, ref) {
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...fpsAll)));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `gatedrnn benchmark: frames per second (log scale, higher is better)${meta.quick ? ' — QUICK SMOKE RUN' : ''}`, subtitle: `${meta.cpu}, Node ${meta.node}, one thread each, T = ${meta.config.T}, ${meta.date.slice(0, 10)}. GRU: reset-after, except TensorFlow.js (reset-before).` },
+    title: { text: `gatedrnn benchmark: frames per second (log scale, higher is better)${meta.quick ? ' — QUICK SMOKE RUN' : ''}`, subtitle: `${meta.cpu}, Node ${meta.node}, one thread each, T = ${meta.config.T}, ${meta.date.slice(0, 10)}. GRU: reset-after, except TensorFlow.js and brain.js (reset-before only).` },
     data: { values },
     facet: { row: { field: 'measure', type: 'nominal', title: null, sort: ['training, B=32', 'training, B=1', 'inference, B=32', 'inference, B=1'] } },
     spec: {
@@ -156,6 +185,9 @@ export async function writeReport(dir, meta, results, { quick }) {
     + 'ONNX Runtime runs all five. brain.js is a different model (see below). '
     + `Ratios in parentheses are **${refLabel} ÷ contender** on the same row (same cell variant): above 1× means ${refLabel} is faster.`);
   md.push('');
+  md.push('## Targets (issue 4), ratio = ours ÷ contender');
+  md.push('');
+  md.push(targetTable(results));
   md.push('![benchmark chart](benchmarks.svg)');
   md.push('');
   for (const B of [32, 1]) {
@@ -174,7 +206,7 @@ export async function writeReport(dir, meta, results, { quick }) {
   md.push('## Peak memory, batch 32 — MiB: peak RSS of a fresh process (+ growth over the process after loading the library)');
   md.push('');
   md.push(memoryTable(meta, results, INFERERS));
-  md.push('## Skipped');
+  md.push('## Skipped contenders and cell variants');
   md.push('');
   md.push(skippedList(meta, results));
   md.push('## Method');
@@ -182,9 +214,9 @@ export async function writeReport(dir, meta, results, { quick }) {
   md.push(`- **Same work for everyone.** Each row starts every contender from the same weights (the baseline's seeded init), the same input x (T, B, I) and targets y (T, B, O): music x is a binary piano roll (≈10 % notes on), speech x uniform in (−1, 1), targets binary. Before timing, each contender's output probabilities are compared with the plain-TypeScript baseline's (max |Δp| < 2·10⁻³, else it is not timed). The baseline itself passes finite-difference gradient checks (tests/baseline.test.ts).`);
   md.push('- **Speech head.** The paper predicts speech with a 20-component Gaussian mixture; here every speech workload uses a Bernoulli head with 20 outputs. Its cost (4·H·20 FLOPs per training frame) is small next to the recurrent layer.');
   md.push('- **Training step** = forward over T steps, loss (Σ Bernoulli NLL), backpropagation through time, one RMSProp update (decay 0.9, momentum 0.9). TensorFlow.js: `model.trainOnBatch`; PyTorch: `zero_grad`, `backward`, `RMSprop.step`; ours: `trainStepInPlace` on a batch already in the arena. **Inference** = forward plus the sigmoid outputs copied out (PyTorch under `inference_mode`; ONNX Runtime `session.run`).');
-  md.push(`- **Timing.** Warm-up of ${meta.config.warm} training step(s) and inference(s) per contender, then ${meta.config.rounds} rounds; in each round every contender (order rotated) is timed for at least ${meta.config.minTime} s (at most ${meta.config.maxIters} calls), and a contender that has spent more than ${meta.config.budget} s stops after 3 rounds. Figures are the **median** over rounds; frames/s = T·B / seconds per call. PyTorch runs in its own process (scripts/bench_torch.py, driven over a pipe) and is timed inside that process around the calls only.`);
+  md.push(`- **Timing.** Warm-up of ${meta.config.warm} training step(s) and inference(s) per contender (1 when a call takes over 1 s), then ${meta.config.rounds} rounds; in each round every contender (order rotated) is timed for at least ${meta.config.minTime} s (at most ${meta.config.maxIters} calls), and a contender that has spent more than ${meta.config.budget} s stops after 3 rounds. Figures are the **median** over rounds; frames/s = T·B / seconds per call. PyTorch runs in its own process (scripts/bench_torch.py, driven over a pipe) and is timed inside that process around the calls only.`);
   md.push('- **FLOPs** count the matrix products only (multiply + add = 2), per frame: forward = 2·G·H·(I + H) + 2·H·O; training = forward + 2·G·H·(I + 2H) + 4·H·O (dW, dU, dh·Uᵀ, dV, dz·Vᵀ; no gradient for the input). G = 1 (tanh), 4 (LSTM), 3 (GRU). Gate nonlinearities, element-wise work and the optimizer are not counted, so GFLOP/s understates the work of every contender equally.');
-  md.push('- **Memory.** For batch 32 each contender is run again in a fresh process (node, or python for PyTorch) that loads its library, creates the model and does 2 training steps and 1 inference. Reported: the process\'s peak resident set (`process.resourceUsage().maxRSS`, `getrusage().ru_maxrss`) and in parentheses its growth over the RSS measured right after loading the library. The peak includes the runtime itself (Node ≈ 40–60 MiB, Python + torch ≈ 150+ MiB); the growth can understate when loading the library already peaked higher.');
+  md.push('- **Memory.** For batch 32 each contender is run again in a fresh process (node, or python for PyTorch) that loads its library, creates the model and does 1 training step (which creates the optimizer state) and 1 inference. Reported: the process\'s peak resident set (`process.resourceUsage().maxRSS`, `getrusage().ru_maxrss`) and in parentheses its growth over the RSS measured right after loading the library. The peak includes the runtime itself (Node ≈ 40–60 MiB, Python + torch ≈ 150+ MiB); the growth can understate when loading the library already peaked higher.');
   md.push('- **brain.js** (when installed) trains one sequence at a time (no batching); its `RNN` uses ReLU, not tanh, its output layer is linear with a squared-error loss, so it computes a different model and is not output-checked.');
   md.push('- The CPU is a shared virtual machine whose floating-point throughput drifts; ratios measured in the same run are more reliable than absolute figures.');
   md.push('');

@@ -161,6 +161,9 @@ function addStorePartial(c: usize, lo: v128, hi: v128, nr: i32): void {
   addStore8(c, c0, c1, nr);
 }
 
+/** Floats of A per row chunk (192 KiB). */
+const NN_CHUNK_FLOATS: i32 = 49152;
+
 /** C(M,N) += A(M,K) · B, B packed (pack_b_f32 / pack_bt_f32). Row strides lda, ldc (elements). */
 export function gemm_f32_4x8_simd(C: usize, ldc: i32, A: usize, lda: i32, Bp: usize, M: i32, N: i32, K: i32): void {
   assert(M >= 0 && N >= 0 && K >= 0, "negative GEMM dimension");
@@ -172,11 +175,17 @@ export function gemm_f32_4x8_simd(C: usize, ldc: i32, A: usize, lda: i32, Bp: us
   const ldc4 = <usize>ldc << 2, lda4 = <usize>lda << 2, ps = <usize>K << 5;
   const panels = (N + 7) >> 3, full = N >> 3;
   const M4 = M & ~3;
-  for (let p = 0; p < panels; p++) {
-    const nr = min(8, N - (p << 3));
-    const b = Bp + <usize>p * ps, c = C + (<usize>p << 5);
-    for (let i = 0; i < M4; i += 4) {
-      tile4x8(c + <usize>i * ldc4, ldc4, A + <usize>i * lda4, lda4, b, K, nr);
+  // Rows in chunks whose slice of A stays in L2 while every panel of B passes over it (one
+  // chunk for the training shapes, M = batch size). Only the loop order changes.
+  const mc = max(4, (NN_CHUNK_FLOATS / K) & ~3);
+  for (let i0 = 0; i0 < M4; i0 += mc) {
+    const i1 = min(M4, i0 + mc);
+    for (let p = 0; p < panels; p++) {
+      const nr = min(8, N - (p << 3));
+      const b = Bp + <usize>p * ps, c = C + (<usize>p << 5);
+      for (let i = i0; i < i1; i += 4) {
+        tile4x8(c + <usize>i * ldc4, ldc4, A + <usize>i * lda4, lda4, b, K, nr);
+      }
     }
   }
   const rem = M - M4;

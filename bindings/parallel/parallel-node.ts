@@ -92,7 +92,7 @@ export class ParallelTrainer {
   private busy = false;
   private closed = false;
   /** Set when a worker exits or throws outside a command: the trainer is unusable. */
-  private crash: Error | null = null;
+  private crash: DisposedError | null = null;
   private onCrash: ((e: Error) => void) | null = null;
 
   private constructor(model: Model, threads: number) {
@@ -143,16 +143,19 @@ export class ParallelTrainer {
         worker.once('error', reject);
         worker.once('exit', (code) => reject(new Error(`replica ${w} exited with code ${code} while starting`)));
       }));
-      worker.on('error', (e) => pt.fail(new Error(`replica ${w} failed: ${e.message}`)));
-      worker.on('exit', (code) => pt.fail(new Error(`replica ${w} exited unexpectedly (code ${code})`)));
+      worker.on('error', (e) => pt.fail(new DisposedError(`replica ${w} failed: ${e.message}; the workers were stopped`)));
+      worker.on('exit', (code) => pt.fail(new DisposedError(`replica ${w} exited unexpectedly (code ${code}); the workers were stopped`)));
     }
     try { await Promise.all(starts); } catch (e) { await pt.dispose(); throw e; }
+    // Idle workers do not keep the process alive (a forgotten trainer must not hang it); a
+    // running command refs them (see command()).
+    for (const w of pt.workers) w.unref();
     return pt;
   }
 
   /** A worker died or threw outside a command: reject the waiting command and stop the rest,
    *  so that nothing is left running. */
-  private fail(e: Error): void {
+  private fail(e: DisposedError): void {
     if (this.closed || this.crash) return;
     this.crash = e;
     this.onCrash?.(e);
@@ -240,11 +243,13 @@ export class ParallelTrainer {
     if (at.bytes > this.batch.byteLength) throw new ShapeError(`call batchViews(${T}, ${B}) and fill it before running a step on it`);
     const shards = Math.min(this.threads, B);
     this.busy = true;
+    for (const w of this.workers) w.ref();
     try {
       let t0 = performance.now();
       this.params.set(this.model.snapshotParams());
       this.f64[P.SIGMA] = sigma;
-      new Uint32Array(this.ctrl.buffer, P.NOISE * 4, 4).set(this.model.getNoiseState());
+      const noise = this.model.getNoiseState();
+      new Uint32Array(this.ctrl.buffer, P.NOISE * 4, 4).set(noise);
       const seq = this.issue(cmd, T, B, shards);
       let t1 = performance.now();
       this.stats.publish += t1 - t0;
@@ -262,13 +267,21 @@ export class ParallelTrainer {
       } catch (e) { ownError = e; }
       t0 = performance.now();
       this.stats.compute += t0 - t1;
-      await this.waitWorkers(seq, shards);
+      try { await this.waitWorkers(seq, shards); } catch (e) { this.model.setNoiseState(noise); throw e; }
       t1 = performance.now();
       this.stats.wait += t1 - t0;
-      if (ownError !== null) throw ownError;
-      for (let w = 1; w < shards; w++) if (this.ctrl[P.status(w)] !== 0) throw this.workerError(w, `shard ${w} of ${shards}`);
+      let error = ownError;
+      for (let w = 1; w < shards && error === null; w++) if (this.ctrl[P.status(w)] !== 0) error = this.workerError(w, `shard ${w} of ${shards}`);
+      if (error !== null) {
+        // as in Model, a step that fails on its input leaves the noise stream where it was
+        this.model.setNoiseState(noise);
+        throw error;
+      }
       return { own: result as R, shards };
-    } finally { this.busy = false; }
+    } finally {
+      this.busy = false;
+      for (const w of this.workers) w.unref();
+    }
   }
 
   /** The summed loss and the gradient (snapshotGrads layout, a fresh array) of the batch in

@@ -13,7 +13,7 @@
 // The scalar twins use f64 libm log / sqrt / cos / sin on the same u1, u2: they agree with the
 // SIMD kernels to a few f32 ulps of the result.
 import { checkRange, madd4 } from "../util";
-import { rng_load, rng_store, rng_next } from "./rng_xoshiro128";
+import { rng_load, rng_store, rng_next, rng_fill_u32, rngBuf, RNG_BATCH } from "./rng_xoshiro128";
 
 const INV24: f32 = 5.9604644775390625e-8; // 2^-24
 const LN2: f32 = 0.6931471805599453;
@@ -38,17 +38,10 @@ function log4(u: v128): v128 {
   return madd4(f32x4.convert_i32x4_s(e), f32x4.splat(LN2), f32x4.mul(f32x4.add(s, s), p));
 }
 
-// Box–Muller outputs of the last block (cos half, sin half).
-let zc: v128 = v128.splat<i32>(0);
-let zs: v128 = v128.splat<i32>(0);
-
-/** The next block of 8 normals into zc (z0..z3) and zs (z4..z7). */
+/** Turns the 8 draws at `raw` into the block's 8 normals, in place (f32 z0..z7). */
 @inline
-function normal_block8(): void {
-  const r0 = rng_next(), r1 = rng_next(), r2 = rng_next(), r3 = rng_next();
-  const r4 = rng_next(), r5 = rng_next(), r6 = rng_next(), r7 = rng_next();
-  const ra = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(r0), 1, r1), 2, r2), 3, r3);
-  const rb = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(r4), 1, r5), 2, r6), 3, r7);
+function normal_block8(raw: usize): void {
+  const ra = v128.load(raw), rb = v128.load(raw, 16);
   const inv = f32x4.splat(INV24);
   const u1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(i32x4.shr_u(ra, 8), i32x4.splat(1))), inv);
   const u2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(rb, 8)), inv);
@@ -75,8 +68,8 @@ function normal_block8(): void {
   const C = v128.bitselect(sa, ca, swap), S = v128.bitselect(ca, sa, swap);
   const negC = i32x4.shl(v128.and(i32x4.add(q, i32x4.splat(1)), i32x4.splat(2)), 30);
   const negS = i32x4.shl(v128.and(q, i32x4.splat(2)), 30);
-  zc = f32x4.mul(R, v128.xor(C, negC));
-  zs = f32x4.mul(R, v128.xor(S, negS));
+  v128.store(raw, f32x4.mul(R, v128.xor(C, negC)));
+  v128.store(raw, f32x4.mul(R, v128.xor(S, negS)), 16);
 }
 
 /** dst = (src or 0) + mean + std·z over n values. */
@@ -84,27 +77,27 @@ function normal_block8(): void {
 function normal_affine(dst: usize, src: usize, n: i32, mean: f64, std: f64, state: usize): void {
   checkRange(dst, n); checkRange(state, 4);
   if (src) checkRange(src, n);
-  const meanv = f32x4.splat(<f32>mean), stdv = f32x4.splat(<f32>std);
+  const mf = <f32>mean, sf = <f32>std;
+  const meanv = f32x4.splat(mf), stdv = f32x4.splat(sf);
   rng_load(state);
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    normal_block8();
-    const o = <usize>i << 2;
-    let b0 = meanv, b1 = meanv;
-    if (src) { b0 = f32x4.add(v128.load(src + o), meanv); b1 = f32x4.add(v128.load(src + o, 16), meanv); }
-    v128.store(dst + o, madd4(stdv, zc, b0));
-    v128.store(dst + o, madd4(stdv, zs, b1), 16);
-  }
-  if (i < n) {
-    normal_block8();
-    const tmp = memory.data(32, 16);
-    v128.store(tmp, zc); v128.store(tmp, zs, 16);
-    const mf = <f32>mean, sf = <f32>std;
-    for (let j = 0; i < n; i++, j++) {
-      const o = <usize>i << 2;
-      const base: f32 = src ? load<f32>(src + o) + mf : mf;
-      store<f32>(dst + o, sf * load<f32>(tmp + (<usize>j << 2)) + base);
+  while (i < n) {
+    const blocks = min((n - i + 7) >> 3, RNG_BATCH >> 3);   // a partial last block still draws 8
+    rng_fill_u32(rngBuf, blocks << 3);
+    for (let k = 0; k < blocks; k++) normal_block8(rngBuf + (<usize>k << 5));
+    const count = min(n - i, blocks << 3);
+    let j = 0;
+    for (; j + 4 <= count; j += 4) {
+      const o = <usize>(i + j) << 2;
+      const base = src ? f32x4.add(v128.load(src + o), meanv) : meanv;
+      v128.store(dst + o, madd4(stdv, v128.load(rngBuf + (<usize>j << 2)), base));
     }
+    for (; j < count; j++) {
+      const o = <usize>(i + j) << 2;
+      const base: f32 = src ? load<f32>(src + o) + mf : mf;
+      store<f32>(dst + o, sf * load<f32>(rngBuf + (<usize>j << 2)) + base);
+    }
+    i += count;
   }
   rng_store(state);
 }

@@ -3,7 +3,7 @@
 // reached only when rounding lands on it). Both twins give the same stream bit for bit
 // without FMA (the relaxed build may differ by an ulp).
 import { checkRange, madd4 } from "../util";
-import { rng_load, rng_store, rng_next } from "./rng_xoshiro128";
+import { rng_load, rng_store, rng_next, rng_fill_u32, rngBuf, RNG_BATCH } from "./rng_xoshiro128";
 
 const INV24: f32 = 5.9604644775390625e-8; // 2^-24
 
@@ -13,11 +13,14 @@ export function fill_uniform_f32(dst: usize, n: i32, lo: f64, hi: f64, state: us
   const lov = f32x4.splat(lof), hiv = f32x4.splat(hif), wv = f32x4.splat(w), inv = f32x4.splat(INV24);
   rng_load(state);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const r0 = rng_next(), r1 = rng_next(), r2 = rng_next(), r3 = rng_next();
-    const r = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(r0), 1, r1), 2, r2), 3, r3);
-    const u = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(r, 8)), inv);
-    v128.store(dst + (<usize>i << 2), f32x4.pmin(madd4(wv, u, lov), hiv));
+  while (n - i >= 4) {
+    const count = min(n - i, RNG_BATCH) & ~3;   // whole vectors; the tail below draws one by one
+    rng_fill_u32(rngBuf, count);
+    for (let j = 0; j < count; j += 4, i += 4) {
+      const r = v128.load(rngBuf + (<usize>j << 2));
+      const u = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(r, 8)), inv);
+      v128.store(dst + (<usize>i << 2), f32x4.pmin(madd4(wv, u, lov), hiv));
+    }
   }
   for (; i < n; i++) {
     const u = <f32>(rng_next() >> 8) * INV24;

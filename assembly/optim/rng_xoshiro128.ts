@@ -25,6 +25,24 @@ let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
   return r;
 }
 
+/** buf[0..count) ← the next `count` draws. The state sits in locals for the loop (V8 keeps them
+ *  in registers; the module globals would be loaded and stored on every draw). */
+@inline export function rng_fill_u32(buf: usize, count: i32): void {
+  let a = s0, b = s1, c = s2, d = s3;
+  for (let i = 0; i < count; i++) {
+    store<u32>(buf + (<usize>i << 2), rotl<u32>(b * 5, 7) * 9);
+    const t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d;
+    c ^= t;
+    d = rotl<u32>(d, 11);
+  }
+  s0 = a; s1 = b; s2 = c; s3 = d;
+}
+
+/** Static scratch for batches of raw draws (the SIMD kernels transform them four at a time). */
+export const RNG_BATCH: i32 = 256;
+export const rngBuf: usize = memory.data(RNG_BATCH * 4, 16);
+
 let sm: u64 = 0;
 @inline function splitmix64(): u64 {
   sm += 0x9e3779b97f4a7c15;

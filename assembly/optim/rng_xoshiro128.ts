@@ -3,7 +3,9 @@
 // rng_seed expands a 64-bit seed (two u32 halves) with splitmix64, which never yields the
 // all-zero state for practical purposes (and we guard against it anyway).
 // While a kernel runs, the state lives in four module globals: rng_load at entry, rng_store
-// at exit. Uniform floats use the top 24 bits of a draw, so they are exact multiples of 2^-24.
+// at exit; rng_next draws one value, rng_fill_u32 a batch into rngBuf with the state in locals
+// (the SIMD kernels then transform the batch four lanes at a time). Both give the same stream.
+// Uniform floats use the top 24 bits of a draw, so they are exact multiples of 2^-24.
 
 let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
 

@@ -1,9 +1,11 @@
 // Cell benchmark: forward + backward through time of one recurrent layer (cell_pack,
 // cell_forward, cell_backward with dx skipped, as for a first layer) at the paper's sizes,
-// B = 32, T = 100. Reports ms per call and frames/s = T·B / (fwd + bwd time), and the share of
-// the time spent in the GEMMs the cell issues (timed separately with the same shapes).
+// B = 32, T = 100. Reports ms per call and frames/s = T·B / (pack + fwd + bwd time), and how
+// much of it the GEMMs the cell issues take (the same shapes timed alone: gemm_f32 forward and
+// backward, gemm_tn_f32 for the weight gradients); "rest" = pointwise passes and plumbing.
 //
 //   npm run asbuild && node bench/cells.mjs [--quick] [--build=relaxed|simd] [--filter=lstm]
+//                                           [--batch=32] [--steps=100]
 //
 // Cases are sampled in interleaved rounds after a warm-up and medians reported (this VM's FP
 // throughput drifts: see TOOLCHAIN.md). Kernel time only: no output head, no optimizer.
@@ -18,7 +20,8 @@ const QUICK = args.includes('--quick');
 const BUILDS = (args.find((a) => a.startsWith('--build=')) || '--build=relaxed,simd').slice(8).split(',');
 const FILTER = (args.find((a) => a.startsWith('--filter=')) || '').slice(9);
 const ROUNDS = QUICK ? 3 : 7;
-const T = 100, B = 32;
+const B = Number((args.find((a) => a.startsWith('--batch=')) || '--batch=32').slice(8));
+const T = Number((args.find((a) => a.startsWith('--steps=')) || '--steps=100').slice(8));
 
 const KIND_NAME = ['tanh', 'lstm', 'lstm-peep', 'gru-after', 'gru-before'];
 const GATES = [1, 4, 4, 3, 3];
@@ -82,19 +85,32 @@ function setup(core, { kind, I, H }) {
   };
   const bwd = () => ex.cell_backward(kind, 0, dh0, dc0, dW, dU, dbih, dbhh, kind === 2 ? dpeep : 0,
     dhs, hs, saved, x, packed, bih, bhh, peep, work, T, B, I, H);
-  // the GEMMs alone, same shapes: input projection, T recurrent products forward and backward,
-  // two weight gradients (Xᵀ·dG, Hᵀ·dG)
-  const C = alloc(T * B * GH);
-  const Bp = alloc(Math.max(ex.packed_size(I, GH), ex.packed_size(H, GH), ex.packed_size(GH, H)));
-  const gemms = () => {
-    ex.gemm_f32(C, GH, x, I, Bp, T * B, GH, I);
-    for (let t = 0; t < T; t++) ex.gemm_f32(C, GH, hs, H, Bp, B, GH, H);
-    for (let t = 0; t < T; t++) ex.gemm_f32(C, H, C, GH, Bp, B, H, GH);
-    ex.gemm_tn_f32(dW, GH, x, I, C, GH, I, GH, T * B);
-    ex.gemm_tn_f32(dU, GH, hs, H, C, GH, H, GH, T * B);
-  };
+  // the GEMMs alone, with the shapes the cell issues: [M, N, K, calls]
+  const { fwdMM, bwdMM, bwdTN } = gemmShapes(kind, I, H);
+  const big = Math.max(...[...fwdMM, ...bwdMM, ...bwdTN].map(([M, N, K]) => Math.max(M * K, M * N, K * N)));
+  const gA = alloc(big), gB = alloc(big), gC = alloc(big);
+  const Bp = alloc(Math.max(...[...fwdMM, ...bwdMM].map(([, N, K]) => ex.packed_size(K, N))));
+  const mms = (list) => () => { for (const [M, N, K, n] of list) for (let i = 0; i < n; i++) ex.gemm_f32(gC, N, gA, K, Bp, M, N, K); };
+  const tns = (list) => () => { for (const [M, N, K, n] of list) for (let i = 0; i < n; i++) ex.gemm_tn_f32(gC, N, gA, M, gB, N, M, N, K); };
+  const fwdGemm = mms(fwdMM), bwdGemm = mms(bwdMM), bwdTn = tns(bwdTN);
   void zero;
-  return { pack, fwd, bwd, gemms };
+  return { pack, fwd, bwd, fwdGemm, bwdGemm, bwdTn };
+}
+
+/** The GEMM calls cell_forward / cell_backward (dx skipped) make: gemm_f32 and gemm_tn_f32
+ *  as [M, N, K, calls]. */
+function gemmShapes(kind, I, H) {
+  const TB = T * B;
+  if (kind === 0) return { fwdMM: [[TB, H, I, 1], [B, H, H, T]], bwdMM: [[B, H, H, T]], bwdTN: [[I, H, TB, 1], [H, H, TB, 1]] };
+  if (kind <= 2) return { fwdMM: [[TB, 4 * H, I, 1], [B, 4 * H, H, T]], bwdMM: [[B, H, 4 * H, T]], bwdTN: [[I, 4 * H, TB, 1], [H, 4 * H, TB, 1]] };
+  if (kind === 3) return {
+    fwdMM: [[TB, 2 * H, I, 1], [TB, H, I, 1], [B, 3 * H, H, T]], bwdMM: [[B, H, 3 * H, T]],
+    bwdTN: [[H, 3 * H, TB, 1], [I, 2 * H, TB, 1], [I, H, TB, 1]],
+  };
+  return {
+    fwdMM: [[TB, 3 * H, I, 1], [B, 2 * H, H, T], [B, H, H, T]], bwdMM: [[B, H, H, T], [B, H, 2 * H, T]],
+    bwdTN: [[H, 2 * H, TB, 1], [H, H, TB, 1], [I, 3 * H, TB, 1]],
+  };
 }
 
 function time(fn, reps) {
@@ -108,26 +124,29 @@ console.log(`cells bench: node ${process.version}, ${os.cpus()[0].model}, B=${B}
 const rows = [];
 for (const build of BUILDS) {
   const core = load(build);
-  const runs = CASES.map((c) => ({ c, ...setup(core, c), f: [], b: [], p: [], g: [] }));
-  for (const r of runs) { r.pack(); for (let i = 0; i < 2; i++) { r.fwd(); r.bwd(); r.gemms(); } } // warm-up
+  const runs = CASES.map((c) => ({ c, ...setup(core, c), f: [], b: [], p: [], fg: [], bg: [], bt: [] }));
+  for (const r of runs) { r.pack(); for (let i = 0; i < 2; i++) { r.fwd(); r.bwd(); r.fwdGemm(); r.bwdGemm(); r.bwdTn(); } } // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const r of runs) {
       const reps = r.c.H > 150 ? 1 : 3;
       r.p.push(time(r.pack, reps));
       r.f.push(time(r.fwd, reps));
       r.b.push(time(r.bwd, reps));
-      r.g.push(time(r.gemms, reps));
+      r.fg.push(time(r.fwdGemm, reps));
+      r.bg.push(time(r.bwdGemm, reps));
+      r.bt.push(time(r.bwdTn, reps));
     }
   }
   for (const r of runs) {
-    const f = median(r.f), b = median(r.b), p = median(r.p), g = median(r.g);
+    const f = median(r.f), b = median(r.b), p = median(r.p), fg = median(r.fg), bg = median(r.bg), bt = median(r.bt);
     const name = `${KIND_NAME[r.c.kind]}-${r.c.H}`;
     const fps = (T * B) / ((f + b + p) / 1e3);
-    const ref = PYTORCH[name];
+    const ref = B === 32 && T === 100 ? PYTORCH[name] : undefined;
     rows.push({
       build, cell: name, I: r.c.I,
       'pack ms': p.toFixed(3), 'fwd ms': f.toFixed(2), 'bwd ms': b.toFixed(2),
-      'GEMM share': `${Math.round((100 * g) / (f + b))}%`,
+      'fwd GEMM ms': fg.toFixed(2), 'fwd rest ms': (f - fg).toFixed(2),
+      'bwd GEMM ms': bg.toFixed(2), 'bwd TN ms': bt.toFixed(2), 'bwd rest ms': (b - bg - bt).toFixed(2),
       'frames/s': Math.round(fps),
       'vs PyTorch step': ref ? `${(fps / ref).toFixed(2)}×` : '',
     });

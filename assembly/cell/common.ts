@@ -33,11 +33,27 @@ export function bias_rows(C: usize, ldc: i32, a: usize, b: usize, M: i32, N: i32
   for (let i = 1; i < M; i++) memory.copy(at(C, i * ldc), C, <usize>N << 2);
 }
 
-/** s[n] = Σ_i A[i, n] over M rows of stride lda (s is overwritten, not accumulated). */
+/** s[n] = Σ_i A[i, n] over M rows of stride lda (s is overwritten, not accumulated). Rows go
+ *  four at a time so s is loaded and stored once per four rows. */
 export function colsum(s: usize, A: usize, lda: i32, M: i32, N: i32, simd: bool): void {
   memory.fill(s, 0, <usize>N << 2);
   const N4 = simd ? N & ~3 : 0;
-  for (let i = 0; i < M; i++) {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const r0 = at(A, i * lda), r1 = at(r0, lda), r2 = at(r1, lda), r3 = at(r2, lda);
+    let n = 0;
+    for (; n < N4; n += 4) {
+      const a = f32x4.add(v128.load(at(r0, n)), v128.load(at(r1, n)));
+      const b = f32x4.add(v128.load(at(r2, n)), v128.load(at(r3, n)));
+      v128.store(at(s, n), f32x4.add(v128.load(at(s, n)), f32x4.add(a, b)));
+    }
+    for (; n < N; n++) {
+      const a = load<f32>(at(r0, n)) + load<f32>(at(r1, n));
+      const b = load<f32>(at(r2, n)) + load<f32>(at(r3, n));
+      store<f32>(at(s, n), load<f32>(at(s, n)) + (a + b));
+    }
+  }
+  for (; i < M; i++) {
     const row = at(A, i * lda);
     let n = 0;
     for (; n < N4; n += 4) v128.store(at(s, n), f32x4.add(v128.load(at(s, n)), v128.load(at(row, n))));

@@ -30,9 +30,9 @@ export function lstm_saved_size(T: i32, B: i32, H: i32): i32 {
   return (T + 1) * B * H + T * B * 4 * H + T * B * H;
 }
 
-// work = dG (T, B, 4H) | dh carry (B, H) | dc carry (B, H) | column sums (4H)
+// work = dG (T, B, 4H) | dh carry (B, H) | dc carry (B, H) | column sums (4H) | dpeep sums (3H)
 export function lstm_work_size(T: i32, B: i32, H: i32): i32 {
-  return T * B * 4 * H + 2 * B * H + 4 * H;
+  return T * B * 4 * H + 2 * B * H + 7 * H;
 }
 
 /** One forward step, columns [j0, H) of every row, plain f32. G holds a on entry, i f g o on exit. */
@@ -135,7 +135,8 @@ export function lstm_forward(
 }
 
 /** One backward step, columns [j0, H), plain f32. Reads dh = dhs + ch and dc = cc; writes
- *  dG_t, ch ← 0 (the GEMM with Uᵀ accumulates into it next) and cc ← ∂L/∂c_{t-1}. */
+ *  dG_t, ch ← 0 (the GEMM with Uᵀ accumulates into it next) and cc ← ∂L/∂c_{t-1}; with
+ *  peepholes adds [da_i⊙c_{t-1} | da_f⊙c_{t-1} | da_o⊙c_t] (summed over rows) to dp. */
 @inline function lstm_step_backward_scalar(
   dG: usize,      // (B, 4H) out
   ch: usize,      // (B, H) dh carry
@@ -143,8 +144,10 @@ export function lstm_forward(
   dhs: usize,     // (B, H)
   G: usize,       // (B, 4H) i f g o
   c0: usize,      // (B, H) c_{t-1}
+  c1: usize,      // (B, H) c_t
   tc: usize,      // (B, H) tanh(c_t)
   peep: usize,    // (3H)
+  dp: usize,      // (3H) peephole gradient sums
   B: i32, H: i32, j0: i32, peephole: bool,
 ): void {
   for (let b = 0; b < B; b++) {
@@ -161,7 +164,12 @@ export function lstm_forward(
       const daf = dc * c * f * (1 - f);
       const dag = dc * i * (1 - gg * gg);
       let dcp = dc * f;
-      if (peephole) dcp += dai * load<f32>(at(peep, j)) + daf * load<f32>(at(peep, H + j));
+      if (peephole) {
+        dcp += dai * load<f32>(at(peep, j)) + daf * load<f32>(at(peep, H + j));
+        store<f32>(at(dp, j), load<f32>(at(dp, j)) + dai * c);
+        store<f32>(at(dp, H + j), load<f32>(at(dp, H + j)) + daf * c);
+        store<f32>(at(dp, 2 * H + j), load<f32>(at(dp, 2 * H + j)) + dao * load<f32>(at(c1, r + j)));
+      }
       store<f32>(at(dg, j), dai);
       store<f32>(at(dg, H + j), daf);
       store<f32>(at(dg, 2 * H + j), dag);
@@ -172,7 +180,7 @@ export function lstm_forward(
   }
 }
 
-@inline function lstm_step_backward_simd(dG: usize, ch: usize, cc: usize, dhs: usize, G: usize, c0: usize, tc: usize, peep: usize, B: i32, H: i32, peephole: bool): void {
+@inline function lstm_step_backward_simd(dG: usize, ch: usize, cc: usize, dhs: usize, G: usize, c0: usize, c1: usize, tc: usize, peep: usize, dp: usize, B: i32, H: i32, peephole: bool): void {
   const H4 = H & ~3;
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let b = 0; b < B; b++) {
@@ -192,6 +200,9 @@ export function lstm_forward(
       if (peephole) {
         dcp = f32x4.add(dcp, f32x4.mul(dai, v128.load(at(peep, j))));
         dcp = f32x4.add(dcp, f32x4.mul(daf, v128.load(at(peep, H + j))));
+        v128.store(at(dp, j), f32x4.add(v128.load(at(dp, j)), f32x4.mul(dai, c)));
+        v128.store(at(dp, H + j), f32x4.add(v128.load(at(dp, H + j)), f32x4.mul(daf, c)));
+        v128.store(at(dp, 2 * H + j), f32x4.add(v128.load(at(dp, 2 * H + j)), f32x4.mul(dao, v128.load(at(c1, r + j)))));
       }
       v128.store(at(dg, j), dai);
       v128.store(at(dg, H + j), daf);
@@ -201,23 +212,7 @@ export function lstm_forward(
       v128.store(at(cc, r + j), dcp);
     }
   }
-  if (H4 < H) lstm_step_backward_scalar(dG, ch, cc, dhs, G, c0, tc, peep, B, H, H4, peephole);
-}
-
-/** dpeep += [Σ dG_i⊙c_{t-1} | Σ dG_f⊙c_{t-1} | Σ dG_o⊙c_t] over all t and b. */
-function lstm_peep_grad(dpeep: usize, dG: usize, cs: usize, T: i32, B: i32, H: i32): void {
-  for (let t = 0; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const dg = at(dG, (t * B + b) * 4 * H);
-      const c0 = at(cs, (t * B + b) * H), c1 = at(cs, ((t + 1) * B + b) * H);
-      for (let j = 0; j < H; j++) {
-        const cp = load<f32>(at(c0, j));
-        store<f32>(at(dpeep, j), load<f32>(at(dpeep, j)) + load<f32>(at(dg, j)) * cp);
-        store<f32>(at(dpeep, H + j), load<f32>(at(dpeep, H + j)) + load<f32>(at(dg, H + j)) * cp);
-        store<f32>(at(dpeep, 2 * H + j), load<f32>(at(dpeep, 2 * H + j)) + load<f32>(at(dg, 3 * H + j)) * load<f32>(at(c1, j)));
-      }
-    }
-  }
+  if (H4 < H) lstm_step_backward_scalar(dG, ch, cc, dhs, G, c0, c1, tc, peep, dp, B, H, H4, peephole);
 }
 
 export function lstm_backward(
@@ -248,16 +243,18 @@ export function lstm_backward(
   const ch = at(dG, T * B * G4);               // (B, H) ∂L/∂h_{t-1} through the recurrence
   const cc = at(ch, BH);                       // (B, H) ∂L/∂c_{t-1}
   const sums = at(cc, BH);                     // (4H)
+  const dp = at(sums, G4);                     // (3H) Σ of the peephole gradient terms
   memory.fill(ch, 0, <usize>(2 * BH) << 2);
+  memory.fill(dp, 0, <usize>(3 * H) << 2);
   for (let t = T - 1; t >= 0; t--) {
     const dGt = at(dG, t * B * G4), Gt = at(gates, t * B * G4);
-    const dhst = at(dhs, t * BH), c0 = at(cs, t * BH), tc = at(tcs, t * BH);
+    const dhst = at(dhs, t * BH), c0 = at(cs, t * BH), c1 = at(c0, BH), tc = at(tcs, t * BH);
     if (simd) {
-      if (peephole) lstm_step_backward_simd(dGt, ch, cc, dhst, Gt, c0, tc, peep, B, H, true);
-      else lstm_step_backward_simd(dGt, ch, cc, dhst, Gt, c0, tc, peep, B, H, false);
+      if (peephole) lstm_step_backward_simd(dGt, ch, cc, dhst, Gt, c0, c1, tc, peep, dp, B, H, true);
+      else lstm_step_backward_simd(dGt, ch, cc, dhst, Gt, c0, c1, tc, peep, dp, B, H, false);
     } else {
-      if (peephole) lstm_step_backward_scalar(dGt, ch, cc, dhst, Gt, c0, tc, peep, B, H, 0, true);
-      else lstm_step_backward_scalar(dGt, ch, cc, dhst, Gt, c0, tc, peep, B, H, 0, false);
+      if (peephole) lstm_step_backward_scalar(dGt, ch, cc, dhst, Gt, c0, c1, tc, peep, dp, B, H, 0, true);
+      else lstm_step_backward_scalar(dGt, ch, cc, dhst, Gt, c0, c1, tc, peep, dp, B, H, 0, false);
     }
     if (t > 0 || dh0) mm(simd, ch, H, dGt, G4, UTp, B, H, G4); // ch += dG_t·Uᵀ
   }
@@ -269,6 +266,6 @@ export function lstm_backward(
   colsum(sums, dG, G4, TB, G4, simd);
   add_into(dbih, sums, G4);
   add_into(dbhh, sums, G4);
-  if (peephole && dpeep) lstm_peep_grad(dpeep, dG, cs, T, B, H);
+  if (peephole && dpeep) add_into(dpeep, dp, 3 * H);
   if (dx) mm(simd, dx, I, dG, G4, WTp, TB, I, G4); // dx += dG·Wᵀ
 }

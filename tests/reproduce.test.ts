@@ -4,7 +4,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,7 +49,7 @@ function tiny(out: string, over: Partial<ReproduceOptions> = {}): ReproduceOptio
   return defaultOptions({
     dataset: 'synthetic', out, trials: 2, epochs: 2, patience: 2, workers: 2, batchSize: 4,
     hidden: { tanh: 8, gru: 6, lstm: 5 }, syntheticTrain: 12, syntheticLength: [10, 20],
-    progress: 'none', workerUrl, command: 'test grid', ...over,
+    progress: 'none', workerUrl, command: 'test grid', cache: join(tmp, 'no-cache'), ...over,
   });
 }
 
@@ -157,7 +159,8 @@ describe('reproduce', () => {
     delete process.env.GATEDRNN_DATA;
     try {
       await expect(reproduce(tiny(out, { dataset: 'jsb' }))).rejects.toThrow(NotFoundError);
-      await expect(reproduce(tiny(out, { dataset: 'jsb', data: join(tmp, 'empty') }))).rejects.toThrow(/jsb-chorales\.json\.gz does not exist/);
+      await expect(reproduce(tiny(out, { dataset: 'jsb', data: join(tmp, 'empty') })))
+        .rejects.toThrow(/jsb-chorales\.json\.gz and .*JSB Chorales\.pickle do not exist.*--download to fetch the original pickle from http:\/\/www-etud\.iro\.umontreal\.ca\/~boulanni\/JSB%20Chorales\.pickle/);
     } finally {
       if (saved !== undefined) process.env.GATEDRNN_DATA = saved;
     }
@@ -178,6 +181,63 @@ describe('reproduce', () => {
       console.error = err;
       process.stderr.write = write;
     }
+  });
+});
+
+/** A protocol-2 pickle of {train, valid, test} → lists of sequences of lists of ints, written
+ *  the way CPython does for plain containers (EMPTY_DICT/LIST, MARK … APPENDS/SETITEMS, BININT1). */
+function pickleDataset(ds: Record<string, number[][][]>): Uint8Array {
+  const out: number[] = [0x80, 2, 0x7d]; // PROTO 2, EMPTY_DICT
+  const list = (items: (() => void)[]) => { out.push(0x5d); if (items.length) { out.push(0x28); items.forEach((f) => f()); out.push(0x65); } };
+  out.push(0x28); // MARK
+  for (const [k, seqs] of Object.entries(ds)) {
+    const key = new TextEncoder().encode(k);
+    out.push(0x58, key.length, 0, 0, 0, ...key); // BINUNICODE
+    list(seqs.map((seq) => () => list(seq.map((step) => () => list(step.map((n) => () => out.push(0x4b, n)))))));
+  }
+  out.push(0x75, 0x2e); // SETITEMS, STOP
+  return Uint8Array.from(out);
+}
+
+describe('reproduce from the original pickles', () => {
+  const piece = (k: number) => Array.from({ length: 12 }, (_, t) => [48 + ((t + k) % 5), 60 + ((t * 2 + k) % 7)].sort((a, b) => a - b));
+  const ds = { train: [0, 1, 2, 3, 4, 5].map(piece), valid: [6, 7].map(piece), test: [8, 9].map(piece) };
+  const bytes = pickleDataset(ds);
+
+  it('downloads a missing data set\'s pickle into the cache (local HTTP server), then trains from the cache', async () => {
+    let hits = 0;
+    const server = createServer((req, res) => {
+      hits++;
+      if (decodeURIComponent(req.url ?? '') === '/JSB Chorales.pickle') { res.writeHead(200, { 'content-length': String(bytes.length) }); res.end(bytes); } else { res.writeHead(404); res.end(); }
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const cache = join(tmp, 'cache');
+      const opts = (out: string, download: boolean) => tiny(join(tmp, out), { dataset: 'jsb', data: join(tmp, 'empty'), cache, download, downloadUrl: base, units: ['gru'], trials: 1, epochs: 1 });
+      await expect(reproduce(opts('dl0', false))).rejects.toThrow(NotFoundError); // no --download: no request
+      expect(hits).toBe(0);
+      const [o] = await reproduce(opts('dl1', true));
+      expect(hits).toBe(1);
+      expect(o.results[0].frames).toEqual({ train: 66, valid: 22, test: 22 });
+      expect(new Uint8Array(await readFile(join(cache, 'JSB Chorales.pickle')))).toEqual(bytes);
+      const [again] = await reproduce(opts('dl2', true)); // from the cache
+      expect(hits).toBe(1);
+      expect(again.results[0].frames.train).toBe(66);
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+
+  it('reads the original pickle from the data directory, and refuses a pickle that would run code', async () => {
+    const dir = join(tmp, 'pickledir');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Nottingham.pickle'), bytes);
+    const [o] = await reproduce(tiny(join(tmp, 'pk'), { dataset: 'nottingham', data: dir, units: ['tanh'], trials: 1, epochs: 1 }));
+    expect(o.results[0].frames.test).toBe(22);
+    // cos\nsystem\n(S'echo pwned'\ntR. — the classic os.system payload
+    await writeFile(join(dir, 'MuseData.pickle'), new TextEncoder().encode("cos\nsystem\n(S'echo pwned'\ntR."));
+    await expect(reproduce(tiny(join(tmp, 'pk2'), { dataset: 'musedata', data: dir, units: ['tanh'], trials: 1, epochs: 1 }))).rejects.toThrow(FormatError);
   });
 });
 

@@ -30,9 +30,9 @@ import cliProgress from 'cli-progress';
 import { ConfigError, FormatError, GatedRnnError, NotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../io/file-node.js';
 import { syntheticMusic } from '../data/synthetic.js';
-import { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
+import { loadPianoRollDataset, loadPianoRollPickle, resolveDataDir, PIANO_ROLL_DATASETS, DATA_ENV } from '../data/load-node.js';
 import { Rng } from '../data/rng.js';
-import { originalPickleUrl, defaultCacheDir } from '../data/download-node.js';
+import { originalPickleUrl, defaultCacheDir, downloadCached, ORIGINAL_PICKLES, ORIGINAL_BASE_URL } from '../data/download-node.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
 import { PAPER_RMSPROP } from '../optim/optimizer.js';
 import type { Unit } from '../model/types.js';
@@ -58,6 +58,12 @@ export interface ReproduceOptions {
   data?: string;
   /** MIDI folder (train/, valid/, test/) for dataset 'midi'. */
   midi?: string;
+  /** Fetch a missing data set's original pickle into the cache. */
+  download?: boolean;
+  /** Where the original pickles are published (default: the author's page). */
+  downloadUrl?: string;
+  /** Download cache folder (default: defaultCacheDir()). */
+  cache?: string;
   out: string;
   trials: number;
   /** Worker threads; 0 runs the trials one after another in this thread. */
@@ -151,7 +157,10 @@ export function datasetList(name: string): string[] {
   throw new ConfigError(`unknown --dataset ${JSON.stringify(name)}; expected one of ${[...REAL_DATASETS, 'all', 'synthetic', 'midi'].join(', ')}`);
 }
 
-/** Loads one data set of the grid. */
+/** Loads one data set of the grid. A real data set is read, in this order, from
+ *  `<data>/<name>.json.gz`, from the original pickle in `<data>/` (e.g. "JSB Chorales.pickle"),
+ *  from the original pickle in the download cache, or — with `--download` — fetched from the
+ *  author's URL into the cache first. */
 export async function loadReproduceData(name: string, o: ReproduceOptions): Promise<PianoRollDataset> {
   if (name === 'synthetic') {
     const n = o.syntheticTrain, q = Math.max(2, Math.round(n / 4));
@@ -162,13 +171,27 @@ export async function loadReproduceData(name: string, o: ReproduceOptions): Prom
     const { loadMidiDataset } = await import('../data/midi-node.js');
     return loadMidiDataset(o.midi);
   }
-  try {
-    return await loadPianoRollDataset(resolveDataDir(o.data), name);
-  } catch (e) {
-    if (!(e instanceof NotFoundError)) throw e;
-    throw new NotFoundError(`${e.message} The original pickle of this data set was published at ${originalPickleUrl(name)} ` +
-      `(cache folder for downloads: ${defaultCacheDir()}).`);
+  const pickle = ORIGINAL_PICKLES[name];
+  const cache = o.cache ?? defaultCacheDir();
+  let dataDir: string | undefined;
+  try { dataDir = resolveDataDir(o.data); } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
+  if (dataDir !== undefined) {
+    if (existsSync(join(dataDir, PIANO_ROLL_DATASETS[name as keyof typeof PIANO_ROLL_DATASETS]))) return loadPianoRollDataset(dataDir, name);
+    if (existsSync(join(dataDir, pickle))) return loadPianoRollPickle(join(dataDir, pickle), name);
   }
+  if (existsSync(join(cache, pickle))) return loadPianoRollPickle(join(cache, pickle), name);
+  const url = originalPickleUrl(name, o.downloadUrl);
+  if (o.download) {
+    if (o.progress !== 'none') process.stderr.write(`downloading ${url} into ${cache}\n`);
+    const got = await downloadCached(url, cache, pickle);
+    return loadPianoRollPickle(got.path, name);
+  }
+  const where = dataDir !== undefined
+    ? `${join(dataDir, PIANO_ROLL_DATASETS[name as keyof typeof PIANO_ROLL_DATASETS])} and ${join(dataDir, pickle)} do not exist, nor ${join(cache, pickle)}`
+    : `no data directory is given (--data or ${DATA_ENV}) and ${join(cache, pickle)} does not exist`;
+  throw new NotFoundError(`data set "${name}": ${where}. Put ${PIANO_ROLL_DATASETS[name as keyof typeof PIANO_ROLL_DATASETS]} ` +
+    `(gzip JSON {train, valid, test}, see the data README) or the original "${pickle}" in the data directory, ` +
+    `or pass --download to fetch the original pickle from ${url} into the cache ${cache}.`);
 }
 
 /** The trials of one data set, in the order they are run (larger models first per lr is not
@@ -541,6 +564,9 @@ export function registerReproduce(program: Command): Command {
     .addOption(new Option('--dataset <name>', 'data set').choices([...REAL_DATASETS, 'all', 'synthetic', 'midi']).default('jsb'))
     .option('--data <dir>', 'data directory with the <name>.json.gz files (default: $GATEDRNN_DATA)')
     .option('--midi <dir>', 'for --dataset midi: a folder with train/, valid/, test/ of .mid files')
+    .option('--download', 'fetch a missing data set\'s original pickle from the author\'s page into the cache', false)
+    .option('--download-url <url>', 'where the original pickles are published', ORIGINAL_BASE_URL)
+    .option('--cache <dir>', 'download cache (default: $GATEDRNN_CACHE, $XDG_CACHE_HOME/gatedrnn or ~/.cache/gatedrnn)')
     .option('--out <dir>', 'output folder (one subfolder per data set; rerun the same command to resume)', 'reproduce-results')
     .option('--trials <n>', 'learning-rate trials per unit (paper: 10)', int, d.trials)
     .option('--workers <n>', 'worker threads (0: in this thread)', int, availableParallelism())

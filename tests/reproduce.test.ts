@@ -152,6 +152,7 @@ describe('reproduce', () => {
     await expect(reproduce(tiny(out, { hidden: { lstm: 0 } }))).rejects.toThrow(ConfigError);
     await expect(reproduce(tiny(out, { seeds: [1, 1] }))).rejects.toThrow(/repeated seed/);
     await expect(reproduce(tiny(out, { seeds: [] }))).rejects.toThrow(ConfigError);
+    await expect(reproduce(tiny(out, { onlyTrials: [2] }))).rejects.toThrow(/--only-trials: draw 2 is not among the 2 trials/);
     await expect(reproduce(tiny(out, { dataset: 'bach' }))).rejects.toThrow(/unknown --dataset "bach"/);
     await expect(reproduce(tiny(out, { dataset: 'midi' }))).rejects.toThrow(/needs --midi/);
     await expect(reproduce(tiny(out, { workerUrl: pathToFileURL(join(tmp, 'nope.js')) }))).rejects.toThrow(/worker script .* does not exist/);
@@ -263,6 +264,8 @@ describe('the grid and the selection', () => {
     expect(g.resetAfter).toBe(false);
     expect(l.peepholes).toBe(true);
     expect(specs[3].lr).toBe(specs[9].lr); // the same draws for every seed
+    const only = planTrials('jsb', defaultOptions({ trials: 10, onlyTrials: [3, 6], units: ['gru'] }));
+    expect(only.map((s) => [s.id, s.lr])).toEqual([['gru-seed1-trial3', learningRates(10, 1)[3]], ['gru-seed1-trial6', learningRates(10, 1)[6]]]);
     expect(datasetList('all')).toEqual(['jsb', 'nottingham', 'musedata', 'piano-midi']);
   });
 

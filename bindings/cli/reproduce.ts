@@ -66,6 +66,8 @@ export interface ReproduceOptions {
   cache?: string;
   out: string;
   trials: number;
+  /** Run only these draw indices (each < trials); empty = all. */
+  onlyTrials: number[];
   /** Worker threads; 0 runs the trials one after another in this thread. */
   workers: number;
   epochs: number;
@@ -111,7 +113,7 @@ export const REPRODUCE_DEFAULTS = {
 
 export function defaultOptions(over: Partial<ReproduceOptions> = {}): ReproduceOptions {
   return {
-    dataset: 'jsb', out: 'reproduce-results', workers: availableParallelism(), units: ['tanh', 'gru', 'lstm'], hidden: {}, progress: 'auto',
+    dataset: 'jsb', out: 'reproduce-results', workers: availableParallelism(), onlyTrials: [], units: ['tanh', 'gru', 'lstm'], hidden: {}, progress: 'auto',
     ...REPRODUCE_DEFAULTS, seeds: [...REPRODUCE_DEFAULTS.seeds], syntheticLength: [...REPRODUCE_DEFAULTS.syntheticLength],
     ...over,
   };
@@ -133,6 +135,7 @@ function checkOptions(o: ReproduceOptions): void {
   posInt(o.trials, '--trials'); posInt(o.workers, '--workers', 0); posInt(o.epochs, '--epochs'); posInt(o.patience, '--patience');
   posInt(o.batchSize, '--batch-size'); posInt(o.maxLength, '--max-length', 0); posInt(o.sortBuckets, '--sort-buckets', 0);
   if (o.seeds.length === 0) throw new ConfigError('--seeds needs at least one seed');
+  for (const k of o.onlyTrials) if (!Number.isInteger(k) || k < 0 || k >= o.trials) throw new ConfigError(`--only-trials: draw ${k} is not among the ${o.trials} trials (0..${o.trials - 1})`);
   o.seeds.forEach((s) => posInt(s, '--seeds', 0));
   if (new Set(o.seeds).size !== o.seeds.length) throw new ConfigError(`--seeds has a repeated seed: ${o.seeds.join(',')}`);
   if (!(o.lrLogMin < o.lrLogMax)) throw new ConfigError(`the learning-rate range needs lrLogMin < lrLogMax, got ${o.lrLogMin}, ${o.lrLogMax}`);
@@ -201,6 +204,7 @@ export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
   const specs: TrialSpec[] = [];
   for (const seed of o.seeds) {
     for (let k = 0; k < o.trials; k++) {
+      if (o.onlyTrials.length > 0 && !o.onlyTrials.includes(k)) continue;
       for (const u of REPRODUCE_UNITS) {
         if (!o.units.includes(u.key)) continue;
         const spec: TrialSpec = {
@@ -479,7 +483,8 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
 
 function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
   const r: string[] = [];
-  if (o.trials < 10) r.push(`${o.trials} of the paper's 10 learning-rate trials per unit`);
+  if (o.onlyTrials.length > 0) r.push(`only ${o.onlyTrials.length} of the ${o.trials} learning-rate draws per unit (draws ${[...o.onlyTrials].sort((a, b) => a - b).join(', ')})`);
+  else if (o.trials < 10) r.push(`${o.trials} of the paper's 10 learning-rate trials per unit`);
   if (o.epochs < REPRODUCE_DEFAULTS.epochs) r.push(`at most ${o.epochs} epochs (default ${REPRODUCE_DEFAULTS.epochs})`);
   if (o.trialSeconds > 0) r.push(`at most ${o.trialSeconds} s of training per trial`);
   if (o.maxLength > 0) r.push(`training on chunks of ${o.maxLength} steps`);
@@ -495,7 +500,7 @@ async function writeDatasetReport(dir: string, name: string, results: TrialResul
   await writeFileAtomic(join(dir, 'curves-epochs.svg'), new TextEncoder().encode(figures.epoch));
   await writeFileAtomic(join(dir, 'curves-seconds.svg'), new TextEncoder().encode(figures.seconds));
   const last = log.invocations[log.invocations.length - 1];
-  const settings: RunSettings = { trials: o.trials, epochs: o.epochs, patience: o.patience, batchSize: o.batchSize, seeds: o.seeds, reductions: reductions(o, results) };
+  const settings: RunSettings = { trials: o.onlyTrials.length || o.trials, epochs: o.epochs, patience: o.patience, batchSize: o.batchSize, seeds: o.seeds, reductions: reductions(o, results) };
   const meta: ReportMeta = {
     command: last.command, machine: last.machine,
     date: `${log.invocations[0].started} – ${last.finished}`,
@@ -569,6 +574,7 @@ export function registerReproduce(program: Command): Command {
     .option('--cache <dir>', 'download cache (default: $GATEDRNN_CACHE, $XDG_CACHE_HOME/gatedrnn or ~/.cache/gatedrnn)')
     .option('--out <dir>', 'output folder (one subfolder per data set; rerun the same command to resume)', 'reproduce-results')
     .option('--trials <n>', 'learning-rate trials per unit (paper: 10)', int, d.trials)
+    .option('--only-trials <list>', 'run only these learning-rate draws (comma-separated indices below --trials)', intList, [])
     .option('--workers <n>', 'worker threads (0: in this thread)', int, availableParallelism())
     .option('--epochs <n>', 'most epochs per trial', int, d.epochs)
     .option('--patience <n>', 'early stopping: epochs without a better validation NLL', int, d.patience)

@@ -3,7 +3,7 @@
 // rnn_tanh.ts, lstm.ts and gru.ts.
 import { gemm_f32, gemm_tn_f32 } from "../gemm/index";
 import { gemm_f32_4x8_scalar } from "../gemm/gemm_f32_4x8_scalar";
-import { gemm_tn_f32_ref } from "../gemm/gemm_f32_ref";
+import { gemm_tn_f32_4x8_scalar } from "../gemm/gemm_tn_f32_4x8_scalar";
 
 /** Byte address of element i of the f32 tensor at p. */
 @inline export function at(p: usize, i: i32): usize {
@@ -17,11 +17,11 @@ export function mm(simd: bool, C: usize, ldc: i32, A: usize, lda: i32, Bp: usize
   else gemm_f32_4x8_scalar(C, ldc, A, lda, Bp, M, N, K);
 }
 
-/** C(M,N) += Aᵀ·B, A (K,M) and B (K,N) unpacked; the SIMD kernel or the plain loops. */
+/** C(M,N) += Aᵀ·B, A (K,M) and B (K,N) unpacked; the SIMD kernel or its scalar twin. */
 export function mm_tn(simd: bool, C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, M: i32, N: i32, K: i32): void {
   if (M <= 0 || N <= 0 || K <= 0) return;
   if (simd) gemm_tn_f32(C, ldc, A, lda, B, ldb, M, N, K);
-  else gemm_tn_f32_ref(C, ldc, A, lda, B, ldb, M, N, K);
+  else gemm_tn_f32_4x8_scalar(C, ldc, A, lda, B, ldb, M, N, K);
 }
 
 /** Every row of C (M rows, stride ldc), columns [0, N): C[i, n] = a[n] + b[n]; b may be 0. */

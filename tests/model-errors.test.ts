@@ -61,6 +61,11 @@ describe('batches', () => {
     const b = { T: 2, B: 1, x: new Float32Array(8), y: Int32Array.of(1, 3) };
     expect(() => m.lossAndGrad(b)).toThrow(/batch.y\[1\] = 3 .* not a class index in 0..2/);
     expect(() => m.lossAndGrad({ ...b, y: Int32Array.of(-1, 0) })).toThrow(ValueError);
+    // A padded row may carry any label; a bad label written in place is caught too.
+    expect(m.lossAndGrad({ ...b, y: Int32Array.of(1, -1), mask: Float32Array.of(1, 0) }).frames).toBe(1);
+    const v = m.batchViews(2, 1);
+    v.x.fill(0); v.mask.fill(1); (v.y as Int32Array).set([0, 7]);
+    expect(() => m.lossAndGradInPlace(2, 1)).toThrow(/batch y\[1\] = 7 .* not a class index/);
   });
   it('in-place batches must be laid out first and be finite', async () => {
     const m = await createModel(cfg);

@@ -268,10 +268,7 @@ export class Model {
       want(batch.y, T * B, 'y (T, B) class indices');
       const y = batch.y;
       for (let i = 0; i < y.length; i++) {
-        const l = y[i];
-        if (!Number.isInteger(l) || l < 0 || l >= O) {
-          throw new ValueError(`batch.y[${i}] = ${l} (t=${Math.floor(i / B)}, b=${i % B}) is not a class index in 0..${O - 1}`);
-        }
+        if (!Number.isInteger(y[i])) throw new ValueError(`batch.y[${i}] = ${y[i]} is not an integer class index`);
       }
       (v.y as Int32Array).set(y);
     } else {
@@ -292,8 +289,20 @@ export class Model {
       v.mask.set(m);
     } else v.mask.fill(1);
     this.checkArenaFinite(v.x, 'batch.x');
+    this.checkLabels(v, B, 'batch.y');
     this.loadStates(batch, B);
     return { T, B };
+  }
+
+  /** Softmax head: every label on a row that counts (mask ≠ 0) must be a class index. */
+  private checkLabels(v: { y: Float32Array | Int32Array; mask: Float32Array }, B: number, what: string): void {
+    if (!(v.y instanceof Int32Array)) return;
+    const O = this.config.head.size, y = v.y, m = v.mask;
+    for (let i = 0; i < y.length; i++) {
+      if (m[i] !== 0 && (y[i] < 0 || y[i] >= O)) {
+        throw new ValueError(`${what}[${i}] = ${y[i]} (t=${Math.floor(i / B)}, b=${i % B}) is not a class index in 0..${O - 1}`);
+      }
+    }
   }
 
   /** Finds NaN/Infinity with the SIMD counter and names the first bad element. */
@@ -424,6 +433,7 @@ export class Model {
     this.checkArenaFinite(v.x, 'batch x');
     if (v.y instanceof Float32Array) this.checkArenaFinite(v.y, 'batch y');
     this.checkArenaFinite(v.mask, 'batch mask');
+    this.checkLabels(v, B, 'batch y');
     this.pendingStates = {};
   }
 

@@ -84,7 +84,7 @@ describe('reproduce', () => {
     expect(md).toMatch(/\| GRU \|/);
     expect(md).toMatch(/\| LSTM \|/);
     expect(md).toContain('command: `test grid`');
-    expect(md).toContain('**Reduced protocol:** 2 of the paper\'s 10 learning-rate trials');
+    expect(md).toContain('**Caps and reductions:** 2 of the paper\'s 10 learning-rate trials');
     for (const f of ['curves-epochs.svg', 'curves-seconds.svg']) {
       const svg = await readFile(join(dir, f), 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);

@@ -529,8 +529,10 @@ async function writeSummary(out: string): Promise<void> {
   const md = ['# Table 2 reproduction (polyphonic music)', '',
     'Test NLL per frame in nats (train NLL in brackets) of the best-validation trial per unit; the paper\'s numbers are Chung et al. (2014), Table 2.',
     'Each data set\'s folder holds its command, machine, date, run time, every trial and the learning curves.', '',
-    summaryTable(byDataset), ''].join('\n');
-  await writeFileAtomic(join(out, 'README.md'), new TextEncoder().encode(md));
+    summaryTable(byDataset), ''];
+  const extra = [['PROTOCOL.md', 'protocol, defaults and the reasons'], ['NOTES.md', 'discussion of the results']].filter(([f]) => existsSync(join(out, f)));
+  if (extra.length > 0) md.push(extra.map(([f, what]) => `See [${f}](${f}) for the ${what}.`).join(' '), '');
+  await writeFileAtomic(join(out, 'README.md'), new TextEncoder().encode(md.join('\n')));
 }
 
 // ------------------------------------------------------------------------------- CLI

@@ -113,7 +113,7 @@ export function datasetReport(dataset: string, results: TrialResult[], settings:
   lines.push('Average negative log-likelihood per predicted frame, nats (summed over the 88 notes), on the **test** set with the **train** set in brackets,',
     'for the trial with the best validation NLL per unit (the paper\'s selection). Paper: Chung et al. (2014), Table 2.', '');
   lines.push(mdTable(table2Rows(dataset, sel)), '');
-  if (settings.reductions.length > 0) lines.push(`**Reduced protocol:** ${settings.reductions.join('; ')}.`, '');
+  if (settings.reductions.length > 0) lines.push(`**Caps and reductions:** ${settings.reductions.join('; ')}.`, '');
   lines.push('## Settings', '');
   if (s0) {
     const o = s0.optimizer as Record<string, unknown>;

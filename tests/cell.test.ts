@@ -286,3 +286,27 @@ describe('cells: skipping, accumulation and padded sequences', () => {
     }
   });
 });
+
+describe('cells: edge cases and contracts', () => {
+  it.each(KINDS.map((k) => [KIND_NAME[k], k] as const))('%s: T = 0 leaves h0 and the gradients as they were', async (_n, kind) => {
+    const core = await loadCore('debug');
+    const p = problem({ kind, T: 0, B: 2, I: 3, H: 5 }, 5);
+    const sizes = gradSizes(p);
+    const r0 = filler(9);
+    const init: Partial<Grads> = {};
+    for (const g of GRAD_NAMES) init[g] = r0(sizes[g]);
+    const res = run(core, p, { init });
+    expect(Array.from(res.hs)).toEqual(Array.from(p.h0));
+    for (const g of ['dW', 'dU', 'dbih', 'dbhh', 'dh0'] as const) expect(res.grads[g]).toEqual(init[g]);
+  });
+
+  it('the debug build refuses tensors outside memory and bad kinds', async () => {
+    const core = await loadCore('debug');
+    const end = core.memory.buffer.byteLength;
+    const f = core.fn('cell_forward');
+    expect(() => f(1, end - 64, 0, 0, 0, 0, 0, 0, 2, 2, 2, 4)).toThrow(/kernel contract failed/);
+    expect(() => core.fn('cell_packed_size')(7, 4, 4)).toThrow(/cell kind/);
+    expect(() => core.fn('cell_work_size')(-1, 4, 4, 4)).toThrow(/cell kind/);
+    expect(() => core.fn('cell_pack')(7, core.heapBase(), core.heapBase(), core.heapBase(), 1, 1)).toThrow(/cell kind/);
+  });
+});

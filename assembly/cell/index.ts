@@ -14,6 +14,7 @@ export function cell_gates(kind: i32): i32 {
 }
 
 export function cell_packed_size(kind: i32, I: i32, H: i32): i32 {
+  assert(kind >= 0 && kind <= 4, "cell kind must be 0..4");
   if (kind == 0) return rnn_tanh_packed_size(I, H);
   if (kind <= 2) return lstm_packed_size(I, H);
   return gru_packed_size(I, H, kind == 3);
@@ -30,12 +31,14 @@ export function cell_pack(kind: i32, packed: usize, W: usize, U: usize, I: i32, 
 }
 
 export function cell_saved_size(kind: i32, T: i32, B: i32, H: i32): i32 {
+  assert(kind >= 0 && kind <= 4, "cell kind must be 0..4");
   if (kind == 0) return rnn_tanh_saved_size(T, B, H);
   if (kind <= 2) return lstm_saved_size(T, B, H);
   return gru_saved_size(T, B, H, kind == 3);
 }
 
 export function cell_work_size(kind: i32, T: i32, B: i32, H: i32): i32 {
+  assert(kind >= 0 && kind <= 4, "cell kind must be 0..4");
   if (kind == 0) return rnn_tanh_work_size(T, B, H);
   if (kind <= 2) return lstm_work_size(T, B, H);
   return gru_work_size(T, B, H, kind == 3);

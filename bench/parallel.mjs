@@ -4,7 +4,11 @@
 // the paper's speech and music sizes. Steps alternate between the contenders (interleaved) and
 // the medians are compared. Also printed: the single-thread time of a half batch (B = 16), so
 // `ideal` = t(B=32) / t(B=16) is the best speed-up two shards could give on this kernel, and the
-// main thread's time per step in each phase of the parallel step.
+// main thread's time per step in each phase of the parallel step. CPU time (process.cpuUsage,
+// all threads) shows how many cores the process really got (the machine is shared: with
+// autogroup scheduling a busy neighbour session caps us near one core, whatever our thread
+// count), and `work efficiency` = CPU(1 thread) / CPU(N threads) is the share of the parallel
+// step's work that is useful, which bounds the speed-up on N free cores by N × efficiency.
 //
 //   npm run build && node bench/parallel.mjs [--reps=N] [--rounds=N] [--threads=N] [--only=speech|music]
 import v8 from 'node:v8';
@@ -45,21 +49,30 @@ async function contenders(cfg, io) {
   fillRandom(half.batchViews(T, B / 2), io, 1);
   const pt = await g.ParallelTrainer.create(par, { threads: THREADS });
   fillRandom(pt.batchViews(T, B), io, 1);
-  const timed = async (f) => { const t0 = performance.now(); await f(); return performance.now() - t0; };
+  // wall time, and CPU time of the whole process (every thread) over the same interval
+  const cpu = { one: [], half: [], par: [] };
+  const timed = (k, f) => async () => {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    await f();
+    const wall = performance.now() - t0, c = process.cpuUsage(c0);
+    cpu[k].push((c.user + c.system) / 1000);
+    return wall;
+  };
   const run = {
-    one: () => timed(() => single.trainStepInPlace(T, B, opts)),
-    half: () => timed(() => half.trainStepInPlace(T, B / 2, opts)),
-    par: () => timed(() => pt.trainStepInPlace(T, B, opts)),
+    one: timed('one', () => single.trainStepInPlace(T, B, opts)),
+    half: timed('half', () => half.trainStepInPlace(T, B / 2, opts)),
+    par: timed('par', () => pt.trainStepInPlace(T, B, opts)),
   };
   for (let i = 0; i < 3; i++) for (const k of Object.keys(run)) await run[k](); // warm-up: tier-up between calls
   for (const k of ['publish', 'compute', 'wait', 'reduce', 'steps']) pt.stats[k] = 0;
-  return { run, pt, dispose: () => pt.dispose() };
+  for (const k of Object.keys(cpu)) cpu[k].length = 0;
+  return { run, pt, cpuOf: cpu, dispose: () => pt.dispose() };
 }
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 console.log(`# data-parallel training, frames/s (B = ${B}, T = ${T}, RMSProp + clip + weight noise), ${THREADS} threads vs 1, median of ${REPS} interleaved updates × ${ROUNDS} round(s)`);
 console.log(`# ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores, node ${process.version}, ${new Date().toISOString()}, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-const rows = [['set', 'model', '1 thread', `${THREADS} threads`, 'speed-up', 'ideal t32/t16', 'IQR/median 1 · N', 'main ms/step: publish · own shard · wait · reduce+optimizer']];
+const rows = [['set', 'model', '1 thread', `${THREADS} threads`, 'speed-up (medians)', 'speed-up (minima)', 'ideal t32/t16', 'IQR/median 1 · N', 'cores used 1 · N', 'CPU ms/step 1 · ½ · N', 'work efficiency', 'main ms/step: publish · own shard · wait · reduce+optimizer']];
 for (const [set, { io, units }] of Object.entries(SETS)) {
   if (ONLY && ONLY !== set) continue;
   for (const [name, cfg] of units) {
@@ -70,9 +83,13 @@ for (const [set, { io, units }] of Object.entries(SETS)) {
       for (const k of order) t[k].push(await c.run[k]());
     }
     const fps = (k) => (B * T) / (median(t[k]) / 1000);
+    const best = (k) => Math.min(...t[k]);
     const s = c.pt.stats, n = s.steps;
-    rows.push([set, name, f0(fps('one')), f0(fps('par')), `${(fps('par') / fps('one')).toFixed(2)}×`,
+    rows.push([set, name, f0(fps('one')), f0(fps('par')), `${(fps('par') / fps('one')).toFixed(2)}×`, `${(best('one') / best('par')).toFixed(2)}×`,
       `${(median(t.one) / median(t.half)).toFixed(2)}×`, `${spread(t.one).toFixed(2)} · ${spread(t.par).toFixed(2)}`,
+      `${(median(c.cpuOf.one) / median(t.one)).toFixed(2)} · ${(median(c.cpuOf.par) / median(t.par)).toFixed(2)}`,
+      `${median(c.cpuOf.one).toFixed(1)} · ${median(c.cpuOf.half).toFixed(1)} · ${median(c.cpuOf.par).toFixed(1)}`,
+      (median(c.cpuOf.one) / median(c.cpuOf.par)).toFixed(2),
       [s.publish, s.compute, s.wait, s.reduce].map((x) => (x / n).toFixed(2)).join(' · ')]);
     console.log(`${set} ${name}: ${rows[rows.length - 1].slice(2).join(' | ')}`);
     await c.dispose();

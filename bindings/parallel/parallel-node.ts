@@ -190,19 +190,11 @@ export class ParallelTrainer {
     };
   }
 
-  /** A larger shared batch buffer, handed to the (idle) workers. */
+  /** A larger shared batch buffer; the workers take it with the next command. */
   private grow(bytes: number): void {
     this.batch = new SharedArrayBuffer(Math.max(bytes, Math.ceil(this.batch.byteLength * 1.5)));
-    for (const p of this.ports) p.postMessage({ batch: this.batch } satisfies RebindMessage);
-    this.issue(P.Cmd.Rebind, 0, 0, 0);
-    // workers are idle, and this is rare: wait synchronously so the views can be used at once
-    const seq = this.ctrl[P.SEQ];
-    for (let w = 1; w < this.threads; w++) {
-      while (Atomics.load(this.ctrl, P.done(w)) !== seq) {
-        if (Atomics.wait(this.ctrl, P.done(w), Atomics.load(this.ctrl, P.done(w)), 10_000) === 'timed-out' && this.crash) throw this.crash;
-      }
-      if (this.ctrl[P.status(w)] !== 0) throw this.workerError(w, 'rebinding the batch buffer');
-    }
+    const gen = ++this.ctrl[P.GEN];
+    for (const p of this.ports) p.postMessage({ gen, batch: this.batch } satisfies RebindMessage);
   }
 
   private issue(cmd: number, T: number, B: number, shards: number): number {

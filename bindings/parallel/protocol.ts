@@ -4,6 +4,8 @@
 // ctrl (Int32Array over a SharedArrayBuffer):
 //   [SEQ]      command number; the main thread bumps it (Atomics.add + notify) to issue one
 //   [CMD]      what to do (Cmd), [T], [B] the whole batch, [SHARDS] how many shards
+//   [GEN]      generation of the batch buffer; a newer one comes as a message on the worker's
+//              port, posted before the command that first uses it
 //   [NOISE..]  4 words: the weight-noise RNG state every shard starts from
 //   per worker w (1 ≤ w < SHARDS): [DONE] the last SEQ it finished, [STATUS] 0 ok / 1 error,
 //              [ERRLEN] bytes of its error report in `errors`
@@ -13,9 +15,9 @@
 // batch:  the whole batch, time-major, as a batcher fills it: x (T, B, I) | y | mask (T, B)
 // errors: per worker ERROR_BYTES of UTF-8 JSON { name, code, message }
 
-export const Cmd = { Step: 1, Eval: 2, Rebind: 3, Quit: 4 } as const;
+export const Cmd = { Step: 1, Eval: 2, Quit: 3 } as const;
 
-export const SEQ = 0, CMD = 1, T_ = 2, B_ = 3, SHARDS = 4, NOISE = 8;
+export const SEQ = 0, CMD = 1, T_ = 2, B_ = 3, SHARDS = 4, GEN = 5, NOISE = 8;
 const WORKER_BASE = 16;
 export const done = (w: number) => WORKER_BASE + 4 * w;
 export const status = (w: number) => WORKER_BASE + 4 * w + 1;

@@ -24,7 +24,7 @@ export interface ReplicaInit {
 }
 
 /** Messages on the init port: the new batch buffer after the main thread grew it. */
-export interface RebindMessage { batch: SharedArrayBuffer }
+export interface RebindMessage { gen: number; batch: SharedArrayBuffer }
 
 // V8 flags are per process, but set it here too so the worker stands on its own.
 enableRelaxedSimd();
@@ -45,12 +45,16 @@ const n = model.arenaFloats;
 const params = new Float32Array(init.params, 0, n);
 const grads = new Float32Array(init.grads, (w - 1) * n * 4, n);
 const dims: P.BatchDims = { I: model.config.inputSize, Y: model.config.head.type === 'softmax' ? 1 : model.config.head.size };
-let batch = new SharedArrayBuffer(0);
+let batch = new SharedArrayBuffer(0), gen = 0;
 
-function rebind(): void {
-  const m = receiveMessageOnPort(init.port)?.message as RebindMessage | undefined;
-  if (!m) throw new Error('replica: rebind command without a batch buffer message');
-  batch = m.batch;
+/** Takes the batch buffers the main thread posted until this worker has generation `want`.
+ *  They were posted before the command was issued, so they are already queued. */
+function rebind(want: number): void {
+  while (gen !== want) {
+    const m = receiveMessageOnPort(init.port)?.message as RebindMessage | undefined;
+    if (!m) throw new Error(`replica: batch buffer ${want} was not posted`);
+    ({ gen, batch } = m);
+  }
 }
 
 /** Copies this worker's shard of the shared batch into the replica's arena; returns (Ts, Bs). */
@@ -68,7 +72,7 @@ function loadShard(T: number, B: number, shards: number): { Ts: number; Bs: numb
 }
 
 function run(cmd: number): void {
-  if (cmd === P.Cmd.Rebind) { rebind(); return; }
+  rebind(ctrl[P.GEN]);
   const T = ctrl[P.T_], B = ctrl[P.B_], shards = ctrl[P.SHARDS];
   model.restoreParams(params);
   const { Ts, Bs } = loadShard(T, B, shards);

@@ -4,8 +4,9 @@
 // inputs, initial states) on small configurations; the `+=` contract; skipping of dx / dh0 /
 // dc0 / dpeep; and padded-at-end sequences (dhs = 0 on padding) against the unpadded ones.
 //
-// Tolerance of the twin comparison: max |simd − scalar| ≤ 2e-3 · max |scalar| per tensor (the
-// builds differ by FMA and the activation approximations; a wrong index shows up as O(1)).
+// Tolerance of the twin comparison: max |simd − scalar| ≤ 1e-4 · max |scalar| per tensor. The
+// twins differ by FMA (relaxed build) and summation order; observed worst 1.3e-5 (relaxed,
+// tanh dU), ≤ 1.2e-6 elsewhere. A wrong index or lane shows up as O(1).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadCore } from '../bindings/core-node.js';
 import type { Core, BuildKind } from '../bindings/wasm.js';
@@ -19,7 +20,7 @@ const H_SIZES = [1, 3, 4, 5, 7, 8, 9, 33, 36, 46];
 const IBT: Array<[number, number, number]> = [
   [1, 1, 1], [5, 3, 2], [88, 32, 17], [88, 1, 2], [1, 32, 17], [5, 3, 17], [88, 3, 1],
 ];
-const TWIN_TOL = 2e-3;
+const TWIN_TOL = 1e-4;
 
 /** Deterministic values in [-1, 1) (xorshift32). */
 function filler(seed: number): (n: number, scale?: number) => Float32Array {

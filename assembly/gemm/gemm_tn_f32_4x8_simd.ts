@@ -81,18 +81,23 @@ export function gemm_tn_f32_4x8_simd(C: usize, ldc: i32, A: usize, lda: i32, B: 
   }
 }
 
-/** dst ← the (kc, mc) slice at a in 4-column panels of ps bytes, zero past column mc. */
+/** dst ← the (kc, mc) slice at a in 4-column panels of ps bytes, zero past column mc. Panel
+ *  by panel, so the writes are sequential (row by row, they would hit one cache set when ps is
+ *  a multiple of 4 KiB). */
 function packA(dst: usize, a: usize, lda4: usize, kc: i32, mc: i32, ps: usize): void {
   const m4 = mc & ~3, mt = mc - m4;
-  for (let k = 0; k < kc; k++) {
-    const src = a + <usize>k * lda4, d = dst + (<usize>k << 4);
-    let q: usize = 0;
-    for (let i = 0; i < m4; i += 4) {
-      v128.store(d + q, v128.load(src + (<usize>i << 2)));
-      q += ps;
+  for (let i = 0; i < m4; i += 4) {
+    let src = a + (<usize>i << 2), d = dst + <usize>(i >> 2) * ps;
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load(src));
+      src += lda4; d += 16;
     }
-    if (mt > 0) {
-      for (let j = 0; j < 4; j++) store<f32>(d + q + (<usize>j << 2), j < mt ? load<f32>(src + (<usize>(m4 + j) << 2)) : 0);
+  }
+  if (mt > 0) {
+    let src = a + (<usize>m4 << 2), d = dst + <usize>(m4 >> 2) * ps;
+    for (let k = 0; k < kc; k++) {
+      for (let j = 0; j < 4; j++) store<f32>(d + (<usize>j << 2), j < mt ? load<f32>(src + (<usize>j << 2)) : 0);
+      src += lda4; d += 16;
     }
   }
 }

@@ -13,7 +13,7 @@
 // medians. Memory is measured in a fresh process per contender (see the report's Method).
 import os from 'node:os';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloads, VARIANTS, makeData, flopsPerFrame } from './lib/workloads.mjs';
@@ -49,6 +49,17 @@ const spec = (w, v) => ({ ...w, variant: v.id, peepholes: !!v.peepholes, resetAf
 
 // ------------------------------------------------------------------------- memory probe mode
 
+/** Peak resident set of this process in bytes. VmHWM belongs to the address space created by
+ *  exec; getrusage's maxRSS is not used on Linux because it keeps the high-water mark of the
+ *  forked parent across exec. */
+function peakRss() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function probe(p) {
   const w = p.w, v = p.v;
   const c = ALL.find((x) => x.id === p.contender);
@@ -61,14 +72,15 @@ async function probe(p) {
   const inst = await c.create(spec(w, v), paramViews(net), d);
   if (inst.train) await inst.train(); // optimizer state exists after the first step
   await inst.infer();
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = peakRss();
   process.stdout.write(JSON.stringify({ rss0, peak }) + '\n');
   process.exit(0);
 }
 
-function runChild(cmd, argv) {
+function runChild(cmd, argv, input = '') {
   return new Promise((resolve) => {
-    const ch = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ch = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    ch.stdin.end(input);
     let out = '', err = '';
     ch.stdout.on('data', (b) => { out += b; });
     ch.stderr.on('data', (b) => { err += b; });
@@ -81,7 +93,7 @@ function runChild(cmd, argv) {
 
 async function memoryProbe(cid, w, v, net, d) {
   if (cid === 'pytorch') {
-    return runChild(PYTHON, [TORCH_SCRIPT, '--probe', JSON.stringify(torchSetup(0, spec(w, v), paramViews(net), d))]);
+    return runChild(PYTHON, [TORCH_SCRIPT, '--probe'], JSON.stringify(torchSetup(0, spec(w, v), paramViews(net), d)));
   }
   return runChild(process.execPath, [join(here, 'run.mjs'), `--probe=${JSON.stringify({ contender: cid, w, v })}`]);
 }

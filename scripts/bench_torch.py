@@ -16,8 +16,8 @@ i f g o / r z n, which is PyTorch's gate order; PyTorch stores the transposes.
 Variants: nn.RNN (tanh), nn.LSTM (no peepholes), nn.GRU (reset-after). Head: Linear + sum of
 BCE-with-logits; optimizer RMSprop(alpha=decay, momentum, eps).
 
-  --probe '<setup json>'  runs 1 training step and 1 inference in a fresh process and prints
-                          {"rss0": bytes after imports, "peak": peak RSS in bytes}.
+  --probe     reads one setup message from stdin, runs 1 training step and 1 inference in this
+              fresh process and prints {"rss0": peak RSS after imports, "peak": peak RSS}, bytes.
 """
 import json
 import resource
@@ -87,13 +87,27 @@ def timed(fn, min_time, max_iters):
             return el / n, n
 
 
+def peak_rss():
+    """Peak resident set in bytes: VmHWM of this address space (getrusage's ru_maxrss keeps the
+    high-water mark of the forked parent across exec on Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main():
-    if len(sys.argv) > 2 and sys.argv[1] == "--probe":
-        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        job = Job(json.loads(sys.argv[2]))
+    if len(sys.argv) > 1 and sys.argv[1] == "--probe":
+        setup = json.loads(sys.stdin.read())
+        rss0 = peak_rss()
+        job = Job(setup)
         job.train()
         job.infer()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peak = peak_rss()
         print(json.dumps({"rss0": rss0, "peak": peak}), flush=True)
         return
     jobs = {}

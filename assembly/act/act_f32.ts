@@ -5,22 +5,25 @@
 //
 // tanh(x) = x·P(x²)/Q(x²) on x clamped to [-9.1, 9.1], result clamped to [-1, 1]. P and Q have
 //   degree 4 in x² and were fitted by us for minimax relative error on (0, 9.1] (linearised
-//   least squares with Lawson reweighting, assembly/act/fit_act.py): 2.1e-8 in exact
-//   arithmetic; the clamp gives exactly ±1 from |x| ≈ 9.01 on, as correct rounding does.
+//   least squares with Lawson reweighting, assembly/act/fit_act.py): 2.3e-8 in exact
+//   arithmetic. From |x| ≈ 8.5 the result is ±1 or one or two ulp short of it (the true
+//   value rounds to one of those); |x| ≥ 9.1 gives exactly ±1.
 // sigmoid(x) = 1/(1 + e^t), t = -x clamped to [-86, 88]: e^t = 2^n·p(r) with n = round(t/ln2)
 //   (magic-constant rounding), r = t − n·ln2 in two parts (|r| ≤ ln2/2), p a degree-5
 //   polynomial fitted the same way (7.5e-8 relative); 2^n is built in the exponent bits and
-//   applied by a multiplication, so NaN propagates. Beyond the clamp, sigmoid is 1 (x ≥ 86)
-//   or ≈ 2.9e-39 (x ≤ -88, where the true value is below that).
+//   applied by a multiplication, so NaN propagates. x ≥ 86 gives exactly 1; x ≤ -88 gives
+//   6.05e-39 (= sigmoid(-88); the true value is smaller, absolute error < 6.1e-39).
 //
-// Measured error over every 16th f32 in [-20, 20] (≈ 1.4e8 points, bench/act.mjs), against
+// Measured over every 16th f32 in [-20, 20] (1.38e8 points, `node bench/act.mjs`) against
 // Math.tanh and 1/(1+Math.exp(-x)) in f64:
-//                         max abs error   max rel error
-//   tanh,    plain SIMD   3.6e-7          3.6e-7   (≈ 3 ulp)
-//   tanh,    relaxed      (see report)
-//   sigmoid, plain SIMD   (see report)
-//   sigmoid, relaxed      (see report)
-// Saturation: tanh(±Infinity) = ±1, sigmoid(+Infinity) = 1, sigmoid(-Infinity) ≈ 2.9e-39,
+//                          max abs error         max rel error
+//   tanh,    plain SIMD    3.56e-7 (x = 5.53)    3.56e-7 (≈ 6 ulp just below 1)
+//   tanh,    relaxed       2.97e-7 (x = 5.55)    2.97e-7
+//   sigmoid, plain SIMD    1.00e-7 (x = 1.00)    2.62e-7 (x = -6.63)
+//   sigmoid, relaxed       9.6e-8  (x = 0.99)    2.74e-7 (x = -17.0)
+// The scalar twins agree bitwise with the plain-SIMD lanes; in the relaxed build they differ
+// from the fused lanes by at most 4.2e-7 (tanh) and 1.2e-7 (sigmoid).
+// Saturation: tanh(±Infinity) = ±1, sigmoid(+Infinity) = 1, sigmoid(-Infinity) = 6.05e-39;
 // outputs never leave [-1, 1] / [0, 1]; NaN in gives NaN out.
 import { checkRange, madd4 } from "../util";
 

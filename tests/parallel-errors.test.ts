@@ -184,6 +184,19 @@ describe('a worker that dies', () => {
     await pt.dispose();
   });
 
+  it('dispose during a step: the step rejects, the workers stop', async () => {
+    const m = await createModel({ ...cfg, hiddenSize: 64 });
+    m.setOptimizer({ type: 'sgd', lr: 0.01 });
+    const pt = await ParallelTrainer.create(m, { threads: 2, workerUrl });
+    fill(pt.batchViews(400, 64));
+    const step = pt.trainStepInPlace(400, 64);
+    const gone = pt.dispose();
+    await expect(step).rejects.toThrow(/disposed while a command was running/);
+    await gone;
+    expect(m.updates).toBe(0);
+    expect(await allExited(pt)).toBe(true);
+  });
+
   it('while starting (a worker script that throws): create rejects and nothing is left running', async () => {
     const bad = join(dir, 'bad-worker.mjs');
     writeFileSync(bad, 'throw new RangeError("replica script failed on load");\n');

@@ -262,7 +262,7 @@ export class ParallelTrainer {
       try { await this.waitWorkers(seq, shards); } catch (e) { this.model.setNoiseState(noise); throw e; }
       t1 = performance.now();
       this.stats.wait += t1 - t0;
-      let error = ownError;
+      let error = this.closed ? new DisposedError('this ParallelTrainer was disposed while a command was running') : ownError;
       for (let w = 1; w < shards && error === null; w++) if (this.ctrl[P.status(w)] !== 0) error = this.workerError(w, `shard ${w} of ${shards}`);
       if (error !== null) {
         // as in Model, a step that fails on its input leaves the noise stream where it was
@@ -341,6 +341,7 @@ export class ParallelTrainer {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.onCrash?.(new DisposedError('this ParallelTrainer was disposed while a command was running'));
     await this.stopWorkers();
   }
 

@@ -6,14 +6,16 @@
 //                                   $TMPDIR/gatedrnn-bench-quick unless --out is given
 //   options: --only=<substring of a workload key, e.g. music or b32>  --contenders=ours,pytorch
 //            --no-memory  --out=<dir> (default docs)
+//            --sections=gemm,parallel  other bench scripts to run and embed (default in a full
+//            run: both; --no-sections for none)
 //
 // Every contender runs the same workload from the same starting weights; outputs are checked
 // against the plain-TypeScript baseline before anything is timed. Contenders are interleaved
 // round by round (the order rotates), each sample runs at least `minTime`, and the report gives
 // medians. Memory is measured in a fresh process per contender (see the report's Method).
 import os from 'node:os';
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloads, VARIANTS, makeData, flopsPerFrame } from './lib/workloads.mjs';
@@ -217,6 +219,21 @@ async function main() {
   }
   torch.close();
 
+  // Sections written by the other benchmark scripts (the GEMM ceiling, two-thread scaling),
+  // run as child processes after the contenders and embedded verbatim in the report.
+  const sections = [];
+  const wanted = typeof args.sections === 'string' ? args.sections.split(',').filter(Boolean) : QUICK || args['no-sections'] ? [] : ['gemm', 'parallel'];
+  const titles = { gemm: 'GEMM ceiling (bench/gemm.mjs)', parallel: 'Two threads, data-parallel training (bench/parallel.mjs)' };
+  for (const name of wanted) {
+    const file = join(here, `${name}.mjs`);
+    if (!existsSync(file)) { sections.push({ title: titles[name] ?? name, text: `not run: ${file} does not exist` }); continue; }
+    console.log(`running bench/${name}.mjs …`);
+    const quickArgs = { gemm: ['--quick'], parallel: ['--reps=3', '--only=music'] };
+    const r = spawnSync(process.execPath, [file, ...(QUICK ? quickArgs[name] ?? [] : [])], { encoding: 'utf8', timeout: 30 * 60 * 1000, maxBuffer: 1 << 26 });
+    const text = r.status === 0 ? r.stdout.trim() : `failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`;
+    sections.push({ title: titles[name] ?? name, text });
+  }
+
   const meta = {
     date: new Date().toISOString(),
     quick: QUICK,
@@ -243,7 +260,7 @@ async function main() {
   // A smoke run must not overwrite the committed report: it goes to a temporary folder.
   const outDir = typeof args.out === 'string' ? args.out : QUICK ? join(os.tmpdir(), 'gatedrnn-bench-quick') : join(root, 'docs');
   mkdirSync(outDir, { recursive: true });
-  const files = await writeReport(outDir, meta, results, { quick: QUICK });
+  const files = await writeReport(outDir, meta, results, { quick: QUICK, sections });
   console.log(`wrote ${files.join(', ')} in ${meta.seconds} s`);
 }
 

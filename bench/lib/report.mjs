@@ -161,7 +161,7 @@ async function chart(meta, results, ref) {
   return view.toSVG();
 }
 
-export async function writeReport(dir, meta, results, { quick }) {
+export async function writeReport(dir, meta, results, { quick, sections = [] }) {
   const ref = reference(results);
   const refLabel = label(meta, ref);
   const md = [];
@@ -206,6 +206,14 @@ export async function writeReport(dir, meta, results, { quick }) {
   md.push('## Peak memory, batch 32 — MiB: peak RSS of a fresh process (+ growth over the process after loading the library)');
   md.push('');
   md.push(memoryTable(meta, results, INFERERS));
+  for (const sec of sections) {
+    md.push(`## ${sec.title}`);
+    md.push('');
+    md.push('```text');
+    md.push(sec.text);
+    md.push('```');
+    md.push('');
+  }
   md.push('## Skipped contenders and cell variants');
   md.push('');
   md.push(skippedList(meta, results));

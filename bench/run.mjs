@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { workloads, VARIANTS, makeData, flopsPerFrame } from './lib/workloads.mjs';
 import { loadBaseline, paramViews } from './lib/load-baseline.mjs';
 import { JS_CONTENDERS, pkgVersion } from './contenders/js.mjs';
-import { torch, torchSetup, PYTHON, TORCH_SCRIPT } from './contenders/torch.mjs';
+import { torch, torchSetup, PYTHON, TORCH_SCRIPT, ONE_THREAD_ENV } from './contenders/torch.mjs';
 import { writeReport } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,7 +81,7 @@ async function probe(p) {
 
 function runChild(cmd, argv, input = '') {
   return new Promise((resolve) => {
-    const ch = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const ch = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: ONE_THREAD_ENV });
     ch.stdin.end(input);
     let out = '', err = '';
     ch.stdout.on('data', (b) => { out += b; });

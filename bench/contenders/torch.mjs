@@ -12,9 +12,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 export const TORCH_SCRIPT = join(root, 'scripts', 'bench_torch.py');
 
+/** Belt and braces next to torch.set_num_threads(1): one OpenMP / BLAS thread. */
+export const ONE_THREAD_ENV = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+
 class Server {
   constructor() {
-    this.proc = spawn(PYTHON, [TORCH_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(PYTHON, [TORCH_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: ONE_THREAD_ENV });
     this.waiting = [];
     this.stderr = '';
     this.proc.stderr.on('data', (b) => { this.stderr += b; });

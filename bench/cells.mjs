@@ -5,18 +5,25 @@
 // backward, gemm_tn_f32 for the weight gradients); "rest" = pointwise passes and plumbing.
 //
 //   npm run asbuild && node bench/cells.mjs [--quick] [--build=relaxed|simd] [--filter=lstm]
-//                                           [--batch=32] [--steps=100]
+//                                           [--batch=32] [--steps=100] [--torch]
+//
+// --torch also times PyTorch's own layer (nn.LSTM / nn.GRU / nn.RNN, one thread, forward +
+// backward, bench/cells_torch.py under /usr/bin/python3) in the same run and prints the ratio;
+// the peephole LSTM and the reset-before GRU are compared with PyTorch's plain LSTM and GRU.
 //
 // Cases are sampled in interleaved rounds after a warm-up and the best round reported (this VM's
 // FP throughput drifts: see TOOLCHAIN.md). Kernel time only: no output head, no optimizer.
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+const TORCH = args.includes('--torch');
 const BUILDS = (args.find((a) => a.startsWith('--build=')) || '--build=relaxed,simd').slice(8).split(',');
 const FILTER = (args.find((a) => a.startsWith('--filter=')) || '').slice(9);
 const ROUNDS = QUICK ? 3 : 7;
@@ -32,7 +39,8 @@ const CASES = [
   { kind: 1, I: 20, H: 195 }, { kind: 2, I: 20, H: 195 }, { kind: 3, I: 20, H: 227 }, { kind: 4, I: 20, H: 227 },
   { kind: 0, I: 20, H: 400 },
 ].filter((c) => `${KIND_NAME[c.kind]}-${c.H}`.includes(FILTER));
-/** PyTorch 1.13 CPU, one thread, B = 32, T = 100, whole training step (TOOLCHAIN.md). */
+/** PyTorch 1.13 CPU, one thread, B = 32, T = 100, whole training step (head and optimizer
+ *  included, TOOLCHAIN.md): a yardstick for the product target, not a like-for-like ratio. */
 const PYTORCH = { 'lstm-36': 79e3, 'gru-after-46': 74e3, 'tanh-100': 119e3, 'lstm-195': 18e3 };
 
 function load(build) {
@@ -121,6 +129,18 @@ function time(fn, reps) {
 /** Best of the rounds: other tenants of this VM only ever add time (see TOOLCHAIN.md). */
 const best = (a) => Math.min(...a);
 
+/** PyTorch fwd+bwd ms per `${unit}-${H}`, timed by bench/cells_torch.py. */
+function torchTimes() {
+  const unit = ['tanh', 'lstm', 'lstm', 'gru', 'gru'];
+  const cases = [...new Map(CASES.map((c) => [`${unit[c.kind]}-${c.H}`, { unit: unit[c.kind], I: c.I, H: c.H }])).values()];
+  const script = fileURLToPath(new URL('./cells_torch.py', import.meta.url));
+  const r = spawnSync('/usr/bin/python3', [script, JSON.stringify(cases), String(B), String(T), String(ROUNDS)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cells_torch.py failed: ${r.stderr}`);
+  const ms = JSON.parse(r.stdout);
+  return (c) => ms[`${unit[c.kind]}-${c.H}`];
+}
+const torchMs = TORCH ? torchTimes() : null;
+
 console.log(`cells bench: node ${process.version}, ${os.cpus()[0].model}, B=${B}, T=${T}, builds ${BUILDS.join(', ')}`);
 const rows = [];
 for (const build of BUILDS) {
@@ -150,6 +170,7 @@ for (const build of BUILDS) {
       'bwd GEMM ms': bg.toFixed(2), 'bwd TN ms': bt.toFixed(2), 'bwd rest ms': (b - bg - bt).toFixed(2),
       'frames/s': Math.round(fps),
       'vs PyTorch step': ref ? `${(fps / ref).toFixed(2)}×` : '',
+      ...(torchMs ? { 'torch layer ms': torchMs(r.c).toFixed(2), 'vs torch layer': `${(torchMs(r.c) / (f + b + p)).toFixed(2)}×` } : {}),
     });
   }
 }

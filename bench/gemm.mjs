@@ -66,6 +66,7 @@ function sampler(name, fn, flops) {
       samples.push(flops * reps / s / 1e9);
     },
     median() { const a = [...samples].sort((x, y) => x - y); return a[a.length >> 1]; },
+    max() { return Math.max(...samples); },
   };
 }
 
@@ -113,8 +114,8 @@ for (const [label, M, K, N] of TN) {
     if (!c.ex.gemm_tn_f32) continue;
     const A = c.alloc(K * M), B = c.alloc(K * N), C = c.alloc(M * N);
     randomFill(c.f32(A, M * K), 3); randomFill(c.f32(B, K * N), 4);
-    for (const k of ['gemm_tn_f32', 'gemm_tn_f32_ref']) {
-      if (k.endsWith('ref') && c.build === 'relaxed') continue;
+    for (const k of ['gemm_tn_f32', 'gemm_tn_f32_4x8_scalar']) {
+      if (k.endsWith('scalar') && (c.build === 'relaxed' || M * N * K > 3e7)) continue;
       const f = c.ex[k];
       cases.push({ label, shape: `(${K}x${M})ᵀ·${K}x${N}`, kernel: k, build: c.build, s: sampler(k, () => f(C, N, A, M, B, N, M, N, K), flops) });
     }
@@ -142,14 +143,14 @@ for (let r = 0; r < ROUNDS; r++) for (const s of all) s.sample();
 
 const peakR = peaks.relaxed.median(), peakS = peaks.simd.median();
 console.log(machine);
-console.log(`rounds ${ROUNDS}, samples of ≈${SAMPLE_MS} ms, medians`);
-console.log(`WASM-SIMD multiply-add peak: relaxed (fused) ${peakR.toFixed(1)} GFLOP/s, plain mul+add ${peakS.toFixed(1)} GFLOP/s`);
+console.log(`rounds ${ROUNDS} (interleaved, after a warm-up), samples of ≈${SAMPLE_MS} ms; GFLOP/s median and best`);
+console.log(`WASM-SIMD FMA peak (relaxed build, 10 independent f32x4.relaxed_madd chains in registers): ${peakR.toFixed(1)} GFLOP/s (best ${peaks.relaxed.max().toFixed(1)})`);
+console.log(`the same kernel in the plain build (mul then add on the chain, latency-bound, not a peak): ${peakS.toFixed(1)} GFLOP/s`);
 console.log('');
 const pad = (s, n) => String(s).padEnd(n);
-console.log(pad('case', 20) + pad('shape', 24) + pad('kernel', 22) + pad('build', 9) + pad('GFLOP/s', 9) + '% FMA peak  % own peak');
+console.log(pad('case', 20) + pad('shape', 24) + pad('kernel', 22) + pad('build', 9) + pad('median', 8) + pad('best', 8) + '% of FMA peak (median)');
 for (const x of cases) {
   const g = x.s.median();
-  const own = x.build === 'relaxed' ? peakR : x.build === 'simd' ? peakS : NaN;
-  console.log(pad(x.label, 20) + pad(x.shape, 24) + pad(x.kernel, 22) + pad(x.build, 9) + pad(g.toFixed(2), 9) +
-    pad((100 * g / peakR).toFixed(0) + '%', 12) + (Number.isNaN(own) ? '' : (100 * g / own).toFixed(0) + '%'));
+  console.log(pad(x.label, 20) + pad(x.shape, 24) + pad(x.kernel, 22) + pad(x.build, 9) + pad(g.toFixed(2), 8) + pad(x.s.max().toFixed(2), 8) +
+    (100 * g / peakR).toFixed(0) + '%');
 }

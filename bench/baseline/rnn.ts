@@ -4,8 +4,10 @@
 // time-major (T, B, ·), W (I, G·H), U (H, G·H), gate order i f g o / r z n, two biases,
 // peep = [p_i | p_f | p_o]. It is meant to be a competent pure-JS implementation, not a
 // strawman: every buffer is allocated once, the input projection for all T steps is one
-// product before the time loop, and every matrix product walks memory contiguously
-// (i-k-j order for A·B, row·row dot products for A·Bᵀ).
+// product before the time loop, the weight gradients are one product each after it, and every
+// matrix product is a row·row dot product over contiguous memory with four independent
+// accumulators (measured here about 2× the plain i-k-j loop, which V8 does not vectorise);
+// the right operand is transposed once per call where needed (weights once per step).
 //
 // Loss: Σ over frames and outputs of the Bernoulli NLL softplus(z) − y·z (nats), no mask;
 // the gradients are those of that sum.
@@ -46,58 +48,38 @@ export interface ParamEntry {
   shape: number[];
 }
 
-/** C(M,N) (+)= A(M,K)·B(K,N); all row-major with leading dimensions; i-k-j order. */
-function matmulAcc(
-  C: Arr, c0: number, ldc: number,
-  A: Arr, a0: number, lda: number,
-  Bm: Arr, b0: number, ldb: number,
-  M: number, N: number, K: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    const ci = c0 + i * ldc;
-    const ai = a0 + i * lda;
-    for (let k = 0; k < K; k++) {
-      const a = A[ai + k];
-      const bk = b0 + k * ldb;
-      for (let j = 0; j < N; j++) C[ci + j] += a * Bm[bk + j];
-    }
-  }
-}
-
-/** C(M,N) += A(M,K)·Bᵀ where B is (N,K) row-major: row·row dot products. */
+/** C(M,N) += A(M,K)·Bᵀ where B is (N,K) row-major: row·row dot products, 4 accumulators. */
 function matmulNtAcc(
   C: Arr, c0: number, ldc: number,
   A: Arr, a0: number, lda: number,
   Bm: Arr, b0: number, ldb: number,
   M: number, N: number, K: number,
 ): void {
+  const K4 = K & ~3;
   for (let i = 0; i < M; i++) {
     const ai = a0 + i * lda;
     const ci = c0 + i * ldc;
     for (let j = 0; j < N; j++) {
       const bj = b0 + j * ldb;
-      let s = 0;
-      for (let k = 0; k < K; k++) s += A[ai + k] * Bm[bj + k];
-      C[ci + j] += s;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let k = 0;
+      for (; k < K4; k += 4) {
+        s0 += A[ai + k] * Bm[bj + k];
+        s1 += A[ai + k + 1] * Bm[bj + k + 1];
+        s2 += A[ai + k + 2] * Bm[bj + k + 2];
+        s3 += A[ai + k + 3] * Bm[bj + k + 3];
+      }
+      for (; k < K; k++) s0 += A[ai + k] * Bm[bj + k];
+      C[ci + j] += (s0 + s1) + (s2 + s3);
     }
   }
 }
 
-/** C(M,N) += Aᵀ·B where A is (K,M), B is (K,N): rank-1 updates, contiguous rows. */
-function matmulTnAcc(
-  C: Arr, c0: number, ldc: number,
-  A: Arr, a0: number, lda: number,
-  Bm: Arr, b0: number, ldb: number,
-  M: number, N: number, K: number,
-): void {
-  for (let k = 0; k < K; k++) {
-    const ak = a0 + k * lda;
-    const bk = b0 + k * ldb;
-    for (let i = 0; i < M; i++) {
-      const a = A[ak + i];
-      const ci = c0 + i * ldc;
-      for (let j = 0; j < N; j++) C[ci + j] += a * Bm[bk + j];
-    }
+/** dst (cols, rows) ← the (rows, cols) block of src starting at s0 with leading dimension lds. */
+function transposeInto(dst: Arr, src: Arr, s0: number, lds: number, rows: number, cols: number): void {
+  for (let i = 0; i < rows; i++) {
+    const si = s0 + i * lds;
+    for (let j = 0; j < cols; j++) dst[j * rows + i] = src[si + j];
   }
 }
 
@@ -137,11 +119,13 @@ export class BaselineRnn {
   private z: Arr;     // (T, B, O) head logits, then dz in backward
   private dhs: Arr;   // (T, B, H) ∂L/∂h from the head
   private dG: Arr;    // (T, B, GH) gradients of the gate pre-activations (x side)
-  private dGh: Arr;   // (B, GH) the same on the recurrent side for one step
   private dh: Arr;    // (B, H) running ∂L/∂h_t
   private dhPrev: Arr; // (B, H)
   private dcT: Arr;   // (B, H) running ∂L/∂c_t
   private tmp: Arr;   // (B, H) scratch (reset-before GRU: ∂L/∂(r⊙h))
+  private dGh: Arr;   // (T, B, GH) reset-after GRU: gradients on the recurrent side (U, bhh)
+  private WT: Arr; private UT: Arr; private VT: Arr; // (GH, I), (GH, H), (O, H) per call
+  private tA: Arr; private tB: Arr; // transposes for the weight-gradient products
 
   constructor(cfg: BaselineConfig) {
     const { inputSize: I, hiddenSize: H, outputSize: O, T, B } = cfg;
@@ -191,7 +175,12 @@ export class BaselineRnn {
     this.z = new F(T * B * O);
     this.dhs = new F(T * B * H);
     this.dG = new F(T * B * GH);
-    this.dGh = new F(B * GH);
+    this.dGh = new F(this.resetAfter ? T * B * GH : 0);
+    this.WT = new F(GH * I);
+    this.UT = new F(GH * H);
+    this.VT = new F(O * H);
+    this.tA = new F(Math.max(I, H) * T * B);
+    this.tB = new F(Math.max(GH, O) * T * B);
     this.dh = new F(B * H);
     this.dhPrev = new F(B * H);
     this.dcT = new F(B * H);
@@ -201,7 +190,8 @@ export class BaselineRnn {
   /** Bytes held by the parameter, gradient, optimizer and activation buffers. */
   bytes(): number {
     const all = [this.params, this.grads, this.ms, this.mom, this.xp, this.acts, this.hs, this.cs, this.aux,
-      this.z, this.dhs, this.dG, this.dGh, this.dh, this.dhPrev, this.dcT, this.tmp];
+      this.z, this.dhs, this.dG, this.dGh, this.dh, this.dhPrev, this.dcT, this.tmp, this.WT, this.UT, this.VT,
+      this.tA, this.tB];
     return all.reduce((s, a) => s + a.byteLength, 0);
   }
 
@@ -235,8 +225,12 @@ export class BaselineRnn {
   forward(x: ArrayLike<number>, y?: ArrayLike<number>): number {
     const { I, H, O, G, T, B } = this;
     const GH = G * H;
-    const { W, U, bih, bhh, peep, xp, acts, hs, cs, aux } = this;
+    const { W, U, V, WT, UT, VT, bih, bhh, peep, xp, acts, hs, cs, aux } = this;
     const TB = T * B;
+    // The weights as (output, input) rows for the dot-product form, once per call.
+    transposeInto(WT, W, 0, GH, I, GH);
+    transposeInto(UT, U, 0, GH, H, GH);
+    transposeInto(VT, V, 0, O, H, O);
 
     // Input projection for all T steps: xp = x·W + bih (+ bhh except the reset-after n block).
     const nAfter = this.resetAfter ? 2 * H : GH;
@@ -244,7 +238,7 @@ export class BaselineRnn {
       const o = r * GH;
       for (let j = 0; j < GH; j++) xp[o + j] = bih[j] + (j < nAfter ? bhh[j] : 0);
     }
-    matmulAcc(xp, 0, GH, x as Arr, 0, I, W, 0, GH, TB, GH, I);
+    matmulNtAcc(xp, 0, GH, x as Arr, 0, I, WT, 0, I, TB, GH, I);
 
     hs.fill(0, 0, B * H);
     if (this.unit === 'lstm') cs.fill(0, 0, B * H);
@@ -256,14 +250,14 @@ export class BaselineRnn {
       // acts[t] ← xp[t], then += h·U (the reset-before GRU: r and z blocks only).
       acts.set(xp.subarray(g0, g0 + B * GH), g0);
       if (this.unit === 'tanh') {
-        matmulAcc(acts, g0, GH, hs, h0, H, U, 0, GH, B, GH, H);
+        matmulNtAcc(acts, g0, GH, hs, h0, H, UT, 0, H, B, GH, H);
         for (let k = 0; k < B * H; k++) {
           const v = Math.tanh(acts[g0 + k]);
           acts[g0 + k] = v;
           hs[h1 + k] = v;
         }
       } else if (this.unit === 'lstm') {
-        matmulAcc(acts, g0, GH, hs, h0, H, U, 0, GH, B, GH, H);
+        matmulNtAcc(acts, g0, GH, hs, h0, H, UT, 0, H, B, GH, H);
         for (let b = 0; b < B; b++) {
           const a = g0 + b * GH;
           const hb = b * H;
@@ -286,8 +280,8 @@ export class BaselineRnn {
       } else if (this.resetAfter) {
         // aux[t] ← h·U_n + bhh_n; the r, z blocks take h·U_r, h·U_z in place.
         for (let b = 0; b < B; b++) aux.set(bhh.subarray(2 * H, 3 * H), h0 + b * H);
-        matmulAcc(acts, g0, GH, hs, h0, H, U, 0, GH, B, 2 * H, H);
-        matmulAcc(aux, h0, H, hs, h0, H, U, 2 * H, GH, B, H, H);
+        matmulNtAcc(acts, g0, GH, hs, h0, H, UT, 0, H, B, 2 * H, H);
+        matmulNtAcc(aux, h0, H, hs, h0, H, UT, 2 * H * H, H, B, H, H);
         for (let b = 0; b < B; b++) {
           const a = g0 + b * GH;
           const hb = b * H;
@@ -300,14 +294,14 @@ export class BaselineRnn {
           }
         }
       } else {
-        matmulAcc(acts, g0, GH, hs, h0, H, U, 0, GH, B, 2 * H, H);
+        matmulNtAcc(acts, g0, GH, hs, h0, H, UT, 0, H, B, 2 * H, H);
         for (let b = 0; b < B; b++) {
           const a = g0 + b * GH;
           const hb = b * H;
           for (let j = 0; j < 2 * H; j++) acts[a + j] = sigmoid(acts[a + j]);
           for (let j = 0; j < H; j++) aux[h0 + hb + j] = acts[a + j] * hs[h0 + hb + j]; // r⊙h
         }
-        matmulAcc(acts, g0 + 2 * H, GH, aux, h0, H, U, 2 * H, GH, B, H, H);
+        matmulNtAcc(acts, g0 + 2 * H, GH, aux, h0, H, UT, 2 * H * H, H, B, H, H);
         for (let b = 0; b < B; b++) {
           const a = g0 + b * GH;
           const hb = b * H;
@@ -322,9 +316,9 @@ export class BaselineRnn {
     }
 
     // Head: z = h·V + c over all T·B rows.
-    const { V, c, z } = this;
+    const { c, z } = this;
     for (let r = 0; r < TB; r++) z.set(c, r * O);
-    matmulAcc(z, 0, O, hs, B * H, H, V, 0, O, TB, O, H);
+    matmulNtAcc(z, 0, O, hs, B * H, H, VT, 0, H, TB, O, H);
     if (!y) return 0;
     let loss = 0;
     for (let i = 0; i < TB * O; i++) {
@@ -352,7 +346,7 @@ export class BaselineRnn {
     for (let i = 0; i < TB * O; i++) z[i] = sigmoid(z[i]) - y[i];
     const { dV, dc } = this;
     for (let r = 0; r < TB; r++) for (let o = 0; o < O; o++) dc[o] += z[r * O + o];
-    matmulTnAcc(dV, 0, O, hs, B * H, H, z, 0, O, H, O, TB);
+    this.matmulTnAcc(dV, 0, O, hs, B * H, H, z, 0, O, H, O, TB);
     dhs.fill(0);
     matmulNtAcc(dhs, 0, H, z, 0, O, V, 0, O, TB, H, O);
 
@@ -367,7 +361,6 @@ export class BaselineRnn {
 
       if (this.unit === 'tanh') {
         for (let k = 0; k < B * H; k++) { const v = acts[g0 + k]; dG[g0 + k] = dh[k] * (1 - v * v); }
-        matmulTnAcc(dU, 0, GH, hs, h0, H, dG, g0, GH, H, GH, B);
         matmulNtAcc(dhPrev, 0, H, dG, g0, GH, U, 0, GH, B, H, GH);
       } else if (this.unit === 'lstm') {
         for (let b = 0; b < B; b++) {
@@ -393,13 +386,11 @@ export class BaselineRnn {
             dG[a + j] = dai; dG[a + H + j] = daf; dG[a + 2 * H + j] = dag; dG[a + 3 * H + j] = dao;
           }
         }
-        matmulTnAcc(dU, 0, GH, hs, h0, H, dG, g0, GH, H, GH, B);
         matmulNtAcc(dhPrev, 0, H, dG, g0, GH, U, 0, GH, B, H, GH);
       } else if (this.resetAfter) {
         // dGh = [dar, daz, dan·r] feeds U and bhh; dG = [dar, daz, dan] feeds W and bih.
         for (let b = 0; b < B; b++) {
           const a = g0 + b * GH;
-          const q = b * GH;
           const hb = b * H;
           for (let j = 0; j < H; j++) {
             const r = acts[a + j], zg = acts[a + H + j], n = acts[a + 2 * H + j];
@@ -409,14 +400,11 @@ export class BaselineRnn {
             const dar = dan * aux[h0 + hb + j] * r * (1 - r);
             const daz = dhv * (hp - n) * zg * (1 - zg);
             dG[a + j] = dar; dG[a + H + j] = daz; dG[a + 2 * H + j] = dan;
-            dGh[q + j] = dar; dGh[q + H + j] = daz; dGh[q + 2 * H + j] = dan * r;
+            dGh[a + j] = dar; dGh[a + H + j] = daz; dGh[a + 2 * H + j] = dan * r;
             dhPrev[hb + j] = dhv * zg;
           }
         }
-        matmulTnAcc(dU, 0, GH, hs, h0, H, dGh, 0, GH, H, GH, B);
-        matmulNtAcc(dhPrev, 0, H, dGh, 0, GH, U, 0, GH, B, H, GH);
-        const { dbhh } = this;
-        for (let b = 0; b < B; b++) for (let j = 0; j < GH; j++) dbhh[j] += dGh[b * GH + j];
+        matmulNtAcc(dhPrev, 0, H, dGh, g0, GH, U, 0, GH, B, H, GH);
       } else {
         // Reset-before: ∂(r⊙h) = dan·U_nᵀ, then r's gradient; U_n sees r⊙h, U_r and U_z see h.
         for (let b = 0; b < B; b++) {
@@ -442,21 +430,42 @@ export class BaselineRnn {
             dhPrev[hb + j] += drh * r;
           }
         }
-        matmulTnAcc(dU, 0, GH, hs, h0, H, dG, g0, GH, H, 2 * H, B);
-        matmulTnAcc(dU, 2 * H, GH, aux, h0, H, dG, g0 + 2 * H, GH, H, H, B);
         matmulNtAcc(dhPrev, 0, H, dG, g0, GH, U, 0, GH, B, H, 2 * H);
       }
       dh.set(dhPrev);
     }
 
-    // Input side, once for all steps: dW = xᵀ·dG, dbih = Σ dG (and dbhh but for the reset-after GRU).
-    matmulTnAcc(this.dW, 0, GH, x as Arr, 0, I, dG, 0, GH, I, GH, TB);
+    // Weight gradients, once for all steps: dU = Σ_t h_tᵀ·dG_t (the reset-before GRU's U_n sees
+    // r⊙h; the reset-after GRU's U sees its own dGh), dW = xᵀ·dG, dbih = Σ dG, dbhh likewise.
+    if (this.resetAfter) {
+      this.matmulTnAcc(dU, 0, GH, hs, 0, H, dGh, 0, GH, H, GH, TB);
+      const { dbhh } = this;
+      for (let r = 0; r < TB; r++) for (let j = 0; j < GH; j++) dbhh[j] += dGh[r * GH + j];
+    } else if (this.unit === 'gru') {
+      this.matmulTnAcc(dU, 0, GH, hs, 0, H, dG, 0, GH, H, 2 * H, TB);
+      this.matmulTnAcc(dU, 2 * H, GH, aux, 0, H, dG, 2 * H, GH, H, H, TB);
+    } else {
+      this.matmulTnAcc(dU, 0, GH, hs, 0, H, dG, 0, GH, H, GH, TB);
+    }
+    this.matmulTnAcc(this.dW, 0, GH, x as Arr, 0, I, dG, 0, GH, I, GH, TB);
     const { dbih, dbhh } = this;
     for (let r = 0; r < TB; r++) {
       const o = r * GH;
       for (let j = 0; j < GH; j++) dbih[j] += dG[o + j];
     }
     if (!this.resetAfter) dbhh.set(dbih);
+  }
+
+  /** C(M,N) += Aᵀ·B with A (K,M), B (K,N): both transposed into scratch, then dot products. */
+  private matmulTnAcc(
+    C: Arr, c0: number, ldc: number,
+    A: Arr, a0: number, lda: number,
+    Bm: Arr, b0: number, ldb: number,
+    M: number, N: number, K: number,
+  ): void {
+    transposeInto(this.tA, A, a0, lda, K, M);
+    transposeInto(this.tB, Bm, b0, ldb, K, N);
+    matmulNtAcc(C, c0, ldc, this.tA, 0, K, this.tB, 0, K, M, N, K);
   }
 
   /** RMSProp as docs/DESIGN.md rmsprop_step (not centered). */

@@ -301,6 +301,21 @@ describe('cells: edge cases and contracts', () => {
     for (const g of ['dW', 'dU', 'dbih', 'dbhh', 'dh0'] as const) expect(res.grads[g]).toEqual(init[g]);
   });
 
+  it.each(KINDS.map((k) => [KIND_NAME[k], k] as const))('%s: saturated gates (pre-activations ~ ±1e3) stay finite and match the scalar twin', async (_n, kind) => {
+    const core = await loadCore('relaxed');
+    const p = problem({ kind, T: 6, B: 3, I: 5, H: 9 }, 300 + kind);
+    for (const a of [p.W, p.U, p.bih, p.bhh]) for (let i = 0; i < a.length; i++) a[i] *= 500;
+    const s = run(core, p), r = run(core, p, { scalar: true });
+    for (const v of [s.hs, ...Object.values(s.grads)]) expect(v.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...Array.from(s.hs, Math.abs))).toBeLessThanOrEqual(1);
+    // saturated units pass gradients of the size of rounding (1 − h² with h within an ulp of
+    // ±1), so compare against the scale of dhs (≤ 1) rather than the tensor's own maximum
+    for (const g of GRAD_NAMES) {
+      const diff = maxAbs(s.grads[g].map((v, i) => v - r.grads[g][i]));
+      expect(diff / Math.max(maxAbs(r.grads[g]), 1), g).toBeLessThan(TWIN_TOL);
+    }
+  });
+
   it('the debug build refuses tensors outside memory and bad kinds', async () => {
     const core = await loadCore('debug');
     const end = core.memory.buffer.byteLength;

@@ -99,6 +99,18 @@ function targetTable(results) {
   return any ? lines.join('\n') + '\n' : '_ours did not run_\n';
 }
 
+function agreement(meta, results) {
+  const lines = ['| contender | rows checked | worst max \\|Δp\\| |', '|---|---:|---:|'];
+  for (const c of meta.contenders) {
+    if (c.id === 'baseline') continue; // the reference itself
+    const ds = results.map((r) => r.by[c.id]?.maxDiff).filter((x) => typeof x === 'number');
+    if (!ds.length) continue;
+    lines.push(`| ${c.label} | ${ds.length} | ${Math.max(...ds).toExponential(1)} |`);
+  }
+  lines.push('', 'brain.js computes a different model and is not checked.');
+  return lines.length > 4 ? lines.join('\n') + '\n' : '_none_\n';
+}
+
 function skippedList(meta, results) {
   const lines = [];
   for (const c of meta.contenders) if (c.skipped) lines.push(`- **${c.label}** — skipped: ${c.skipped}`);
@@ -217,6 +229,9 @@ export async function writeReport(dir, meta, results, { quick, sections = [] }) 
   md.push('## Skipped contenders and cell variants');
   md.push('');
   md.push(skippedList(meta, results));
+  md.push('## Output agreement with the plain-TypeScript baseline (same weights, same input)');
+  md.push('');
+  md.push(agreement(meta, results));
   md.push('## Method');
   md.push('');
   md.push(`- **Same work for everyone.** Each row starts every contender from the same weights (the baseline's seeded init), the same input x (T, B, I) and targets y (T, B, O): music x is a binary piano roll (≈10 % notes on), speech x uniform in (−1, 1), targets binary. Before timing, each contender's output probabilities are compared with the plain-TypeScript baseline's (max |Δp| < 2·10⁻³, else it is not timed). The baseline itself passes finite-difference gradient checks (tests/baseline.test.ts).`);

@@ -132,6 +132,7 @@ function tnShapes(): Array<[number, number, number]> {
   for (const M of SIZES) for (const N of SIZES) for (const K of [1, 4, 9, 100, 257]) out.push([M, N, K]);
   for (const K of [255, 256, 512, 513, 600]) out.push([5, 13, K], [8, 16, K], [3, 7, K]);
   out.push([515, 9, 70], [600, 17, 300], [1030, 3, 5]); // more than one chunk of TN_MC columns of A
+  out.push([5, 1030, 40], [9, 1024, 300]); // B rows >= 4 KiB apart: full strips are copied too
   return out;
 }
 

@@ -20,7 +20,7 @@ import { join, dirname } from 'node:path';
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (k, d) => { const a = process.argv.find((s) => s.startsWith(`--${k}=`)); return a ? a.slice(k.length + 3) : d; };
 const REPS = Number(arg('reps', 9)), ROUNDS = Number(arg('rounds', 1)), THREADS = Number(arg('threads', 2));
-const ONLY = arg('only', '');
+const ONLY = arg("only", "");
 const g = await import(pathToFileURL(join(here, '..', 'dist', 'node.js')).href);
 
 const T = 100, B = 32;
@@ -97,3 +97,32 @@ for (const [set, { io, units }] of Object.entries(SETS)) {
 }
 console.log(`\n# load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n').replace(/\n/, `\n|${rows[0].map(() => '---').join('|')}|\n`));
+
+// Broadcast (what ParallelTrainer does: the main model steps, the replicas copy its parameters)
+// against replicate (every thread applies the same summed gradient, no parameter copy). Both
+// need one arena's worth of data to leave the main thread each step — parameters for the
+// first, the main shard's gradients for the second — so they differ by the replicas' copy-in
+// versus their own sum and optimizer step. Timed here on one thread, minima of many calls.
+if (!process.argv.includes('--no-components')) {
+  const comp = [['set', 'model', 'arena floats', 'publish params (main)', 'copy in (replica)', 'publish grads (main)', 'sum 2 arenas', 'optimizer step']];
+  for (const [set, { io, units }] of Object.entries(SETS)) {
+    if (ONLY && ONLY !== set) continue;
+    for (const [name, cfg] of units) {
+      const m = await g.createModel({ ...cfg, inputSize: io, head: { type: 'bernoulli', size: io } });
+      m.setOptimizer({ ...g.PAPER_RMSPROP, lr: 1e-9 });
+      const n = m.arenaFloats, sab = new Float32Array(new SharedArrayBuffer(n * 4)), acc = new Float32Array(n);
+      const min = (f) => { let best = Infinity; for (let i = 0; i < 60; i++) { const t0 = performance.now(); f(); best = Math.min(best, performance.now() - t0); } return best; };
+      const ms = [
+        min(() => sab.set(m.snapshotParams())),
+        min(() => m.restoreParams(sab)),
+        min(() => sab.set(m.snapshotGrads())),
+        min(() => { for (let i = 0; i < n; i++) acc[i] += sab[i]; }),
+        min(() => m.applyGradients(acc.fill(0), 1, { clipNorm: 1 })),
+      ];
+      comp.push([set, name, n.toLocaleString('en-US'), ...ms.map((x) => `${(x * 1000).toFixed(0)} µs`)]);
+      m.dispose();
+    }
+  }
+  console.log('\n# per-step costs of the two ways to keep replicas in step (one thread, minimum of 60 calls)\n');
+  console.log(comp.map((r) => `| ${r.join(' | ')} |`).join('\n').replace(/\n/, `\n|${comp[0].map(() => '---').join('|')}|\n`));
+}

@@ -58,8 +58,7 @@ const ERRORS: Record<string, new (m: string) => GatedRnnError> = {
 /** The same typed error the replica threw, with the shard named. */
 function rebuildError(r: P.ErrorReport, where: string): Error {
   const E = ERRORS[r.name];
-  const e = E ? new E(`${r.message} (${where})`) : new Error(`${r.name}: ${r.message} (${where})`);
-  return e;
+  return E ? new E(`${r.message} (${where})`) : new Error(`${r.name}: ${r.message} (${where})`);
 }
 
 // Atomics.waitAsync (Node ≥ 16) is not in the ES2022 lib typings.

@@ -258,8 +258,8 @@ export async function readFinishedTrial(dir: string, spec: TrialSpec): Promise<T
 }
 
 /** NaN and ±Infinity are written as null (JSON has neither); readFinishedTrial maps null back to NaN. */
-function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n';
+function toJson(v: unknown, indent = 2): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), indent) + '\n';
 }
 
 // ------------------------------------------------------------------------------- progress
@@ -495,7 +495,9 @@ function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
 
 async function writeDatasetReport(dir: string, name: string, results: TrialResult[], o: ReproduceOptions, log: RunLog): Promise<void> {
   const sorted = [...results].sort((a, b) => a.spec.id.localeCompare(b.spec.id));
-  await writeFileAtomic(join(dir, 'trials.json'), new TextEncoder().encode(toJson(sorted)));
+  // one trial per line: compact, and still diffable
+  const lines = sorted.map((r) => toJson(r, 0).trimEnd());
+  await writeFileAtomic(join(dir, 'trials.json'), new TextEncoder().encode('[\n' + lines.join(',\n') + '\n]\n'));
   const figures = await learningCurves(curvePoints(results), datasetTitle(name));
   await writeFileAtomic(join(dir, 'curves-epochs.svg'), new TextEncoder().encode(figures.epoch));
   await writeFileAtomic(join(dir, 'curves-seconds.svg'), new TextEncoder().encode(figures.seconds));

@@ -150,6 +150,8 @@ async function chart(meta, results, ref) {
   const fpsAll = values.map((v) => v.fps);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...fpsAll) * 0.9));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...fpsAll)));
+  const decades = [];
+  for (let v = lo; v <= hi * 1.001; v *= 10) decades.push(v);
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `gatedrnn benchmark: frames per second (log scale, higher is better)${meta.quick ? ' — QUICK SMOKE RUN' : ''}`, subtitle: `${meta.cpu}, Node ${meta.node}, one thread each, T = ${meta.config.T}, ${meta.date.slice(0, 10)}. GRU: reset-after, except TensorFlow.js and brain.js (reset-before only).` },
@@ -161,7 +163,7 @@ async function chart(meta, results, ref) {
       encoding: {
         x: { field: 'workload', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
         xOffset: { field: 'contender', type: 'nominal', sort: order },
-        y: { field: 'fps', type: 'quantitative', stack: null, scale: { type: 'log', domain: [lo, hi] }, title: 'frames/s', axis: { format: '~s', grid: true, tickCount: 6 } },
+        y: { field: 'fps', type: 'quantitative', stack: null, scale: { type: 'log', domain: [lo, hi] }, title: 'frames/s', axis: { format: '~s', grid: true, values: decades } },
         color: { field: 'contender', type: 'nominal', sort: order, legend: { orient: 'bottom', columns: 3, title: null, labelLimit: 400 } },
         tooltip: [{ field: 'contender' }, { field: 'fps', format: ',.0f' }],
       },

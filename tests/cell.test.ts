@@ -171,6 +171,66 @@ describe.each(BUILDS)('cells, %s build', (build) => {
   });
 });
 
+/** The cell equations of docs/DESIGN.md written out plainly in f64: hs (T+1, B, H) and, for
+ *  the LSTM, cs (T+1, B, H). Independent of the kernels' layouts and packing. */
+function forwardF64(p: Problem): { hs: Float64Array; cs: Float64Array } {
+  const { kind, T, B, I, H } = p;
+  const G = GATES[kind], GH = G * H;
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const hs = new Float64Array((T + 1) * B * H), cs = new Float64Array((T + 1) * B * H);
+  hs.set(p.h0); cs.set(p.c0);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) {
+    const h = hs.subarray((t * B + b) * H, (t * B + b + 1) * H), c = cs.subarray((t * B + b) * H, (t * B + b + 1) * H);
+    const x = p.x.subarray((t * B + b) * I, (t * B + b + 1) * I);
+    const xw = new Float64Array(GH), hu = new Float64Array(GH);
+    for (let n = 0; n < GH; n++) {
+      xw[n] = p.bih[n]; hu[n] = p.bhh[n];
+      for (let i = 0; i < I; i++) xw[n] += x[i] * p.W[i * GH + n];
+      for (let k = 0; k < H; k++) hu[n] += h[k] * p.U[k * GH + n];
+    }
+    const hn = hs.subarray(((t + 1) * B + b) * H, ((t + 1) * B + b + 1) * H), cn = cs.subarray(((t + 1) * B + b) * H, ((t + 1) * B + b + 1) * H);
+    // reset-before: (r ⊙ h)·U_n needs the whole row of r first
+    const rhU = new Float64Array(H);
+    if (kind === 4) {
+      const rh = Array.from(h, (hk, k) => sig(xw[k] + hu[k]) * hk);
+      for (let j = 0; j < H; j++) {
+        rhU[j] = p.bhh[2 * H + j];
+        for (let k = 0; k < H; k++) rhU[j] += rh[k] * p.U[k * GH + 2 * H + j];
+      }
+    }
+    for (let j = 0; j < H; j++) {
+      if (kind === 0) hn[j] = Math.tanh(xw[j] + hu[j]);
+      else if (kind <= 2) {
+        const pe = (q: number, v: number) => (kind === 2 ? p.peep[q * H + j] * v : 0);
+        const i = sig(xw[j] + hu[j] + pe(0, c[j])), f = sig(xw[H + j] + hu[H + j] + pe(1, c[j]));
+        const g = Math.tanh(xw[2 * H + j] + hu[2 * H + j]);
+        cn[j] = f * c[j] + i * g;
+        const o = sig(xw[3 * H + j] + hu[3 * H + j] + pe(2, cn[j]));
+        hn[j] = o * Math.tanh(cn[j]);
+      } else {
+        const r = sig(xw[j] + hu[j]), z = sig(xw[H + j] + hu[H + j]);
+        const n = kind === 3 ? Math.tanh(xw[2 * H + j] + r * hu[2 * H + j]) : Math.tanh(xw[2 * H + j] + rhU[j]);
+        hn[j] = (1 - z) * n + z * h[j];
+      }
+    }
+  }
+  return { hs, cs };
+}
+
+describe('cells: forward against the equations in f64', () => {
+  let core: Core;
+  beforeAll(async () => { core = await loadCore('relaxed'); });
+  it.each(KINDS.map((k) => [KIND_NAME[k], k] as const))('%s', (_n, kind) => {
+    for (const d of [{ T: 5, B: 3, I: 7, H: 9 }, { T: 3, B: 2, I: 88, H: 36 }, { T: 2, B: 1, I: 1, H: 1 }]) {
+      const p = problem({ kind, ...d }, 500 + kind);
+      const got = run(core, p, { backward: false });
+      const want = forwardF64(p);
+      expect(relErr(got.hs, Float32Array.from(want.hs)), `hs ${JSON.stringify(d)}`).toBeLessThan(1e-5);
+      if (got.cs) expect(relErr(got.cs, Float32Array.from(want.cs)), `cs ${JSON.stringify(d)}`).toBeLessThan(1e-5);
+    }
+  });
+});
+
 /** Σ dhs ⊙ hs[1..T] in f64: the loss whose gradient cell_backward computes with that dhs. */
 function loss(p: Problem, hs: Float32Array): number {
   const off = p.B * p.H;

@@ -1,7 +1,8 @@
 // Recurrent cell kernels (assembly/cell): cell_forward / cell_backward against their scalar
 // twins over sizes that hit every SIMD remainder (H mod 4), in the relaxed, plain SIMD and
-// debug builds; an f32 finite-difference check of every gradient (weights, biases, peepholes,
-// inputs, initial states) on small configurations; the `+=` contract; skipping of dx / dh0 /
+// debug builds; the forward against the cell equations written out in f64; an f32
+// finite-difference check of every gradient (weights, biases, peepholes, inputs, initial
+// states) on small configurations; the `+=` contract; skipping of dx / dh0 /
 // dc0 / dpeep; and padded-at-end sequences (dhs = 0 on padding) against the unpadded ones.
 //
 // Tolerance of the twin comparison: max |simd − scalar| ≤ 1e-4 · max |scalar| per tensor. The

@@ -136,7 +136,7 @@ export class BaselineRnn {
     this.peepholes = cfg.unit === 'lstm' && !!cfg.peepholes;
     this.resetAfter = cfg.unit === 'gru' && (cfg.resetAfter ?? true);
     const G = cfg.unit === 'tanh' ? 1 : cfg.unit === 'lstm' ? 4 : 3;
-    Object.assign(this, { I, H, O, G, T, B });
+    this.I = I; this.H = H; this.O = O; this.G = G; this.T = T; this.B = B;
     const GH = G * H;
     const F = cfg.f64 ? Float64Array : Float32Array;
 

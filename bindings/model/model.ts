@@ -73,6 +73,7 @@ export class Model {
   private optimizer: ResolvedOptimizer | null = null;
   private step = 0;
   private haveInputGrad = false;
+  private haveStateGrad = false;
 
   constructor(config: ModelConfig, core: Core) {
     this.config = resolveConfig(config);
@@ -379,7 +380,7 @@ export class Model {
     return loss;
   }
 
-  private backwardArena(T: number, B: number, inputGrad: boolean): void {
+  private backwardArena(T: number, B: number, inputGrad: boolean, stateGrad: boolean): void {
     const a = this.acts!, c = this.config, H = c.hiddenSize, O = c.head.size, N = T * B, BH = B * H;
     const k = (n: string) => this.k(n);
     const top = a.hs[c.layers - 1] + BH * 4;
@@ -394,35 +395,37 @@ export class Model {
       let dx = 0;
       if (l > 0) { dx = a.dhs[l - 1]; k('fill_f32')(dx, N * H, 0); }
       else if (inputGrad) { dx = a.dx0; k('fill_f32')(dx, N * L.I, 0); }
-      k('fill_f32')(a.dh0[l], BH, 0);
-      k('fill_f32')(a.dc0[l], BH, 0);
+      if (stateGrad) { k('fill_f32')(a.dh0[l], BH, 0); k('fill_f32')(a.dc0[l], BH, 0); }
       const x = l === 0 ? a.x : a.hs[l - 1] + BH * 4;
-      k('cell_backward')(c.kind, dx, a.dh0[l], c.unit === 'lstm' ? a.dc0[l] : 0,
+      k('cell_backward')(c.kind, dx, stateGrad ? a.dh0[l] : 0, stateGrad && c.unit === 'lstm' ? a.dc0[l] : 0,
         L.dW, L.dU, L.dbih, L.dbhh, L.dpeep,
         a.dhs[l], a.hs[l], a.saved[l], x, L.packed, L.bih, L.bhh, L.peep, a.work[l], T, B, L.I, H);
     }
     this.haveInputGrad = inputGrad;
+    this.haveStateGrad = stateGrad;
   }
 
-  private lossAndGradArena(T: number, B: number, inputGrad: boolean, noise: number): LossResult {
+  private lossAndGradArena(T: number, B: number, inputGrad: boolean, noise: number, stateGrad = false): LossResult {
     this.pack(noise);
     const { frames } = this.forwardArena(T, B);
     this.k('fill_f32')(this.gradsPtr, this.layout.floats, 0);
     const loss = this.headLoss(T, B, true);
-    this.backwardArena(T, B, inputGrad);
+    this.backwardArena(T, B, inputGrad, stateGrad);
     return { loss, frames };
   }
 
-  /** Loss (summed over unmasked frames) and gradients of every parameter, no weight noise. */
-  lossAndGrad(batch: Batch, opts: { inputGrad?: boolean } = {}): LossResult {
+  /** Loss (summed over unmasked frames) and gradients of every parameter, no weight noise.
+   *  Also the initial-state gradients (getStateGrad) unless `stateGrad: false`, and the
+   *  input gradient (getInputGrad) if `inputGrad: true`. */
+  lossAndGrad(batch: Batch, opts: { inputGrad?: boolean; stateGrad?: boolean } = {}): LossResult {
     const { T, B } = this.loadBatch(batch);
-    return this.lossAndGradArena(T, B, !!opts.inputGrad, 0);
+    return this.lossAndGradArena(T, B, !!opts.inputGrad, 0, opts.stateGrad ?? true);
   }
 
   /** Like lossAndGrad for a batch a batcher already wrote into `batchViews(T, B)`. */
-  lossAndGradInPlace(T: number, B: number, opts: { inputGrad?: boolean } = {}): LossResult {
+  lossAndGradInPlace(T: number, B: number, opts: { inputGrad?: boolean; stateGrad?: boolean } = {}): LossResult {
     this.checkInPlace(T, B);
-    return this.lossAndGradArena(T, B, !!opts.inputGrad, 0);
+    return this.lossAndGradArena(T, B, !!opts.inputGrad, 0, opts.stateGrad ?? true);
   }
 
   private checkInPlace(T: number, B: number): void {
@@ -447,7 +450,7 @@ export class Model {
   /** ∂loss/∂h0 (and ∂loss/∂c0 for the LSTM) of a layer, (B, H), after lossAndGrad. */
   getStateGrad(layer: number): { dh0: Float32Array; dc0?: Float32Array } {
     const a = this.acts, c = this.config;
-    if (!a) throw new ShapeError('no state gradient: call lossAndGrad first');
+    if (!a || !this.haveStateGrad) throw new ShapeError('no state gradient: call lossAndGrad first (trainStep does not compute it)');
     if (!Number.isInteger(layer) || layer < 0 || layer >= c.layers) throw new ShapeError(`layer ${layer} is not in 0..${c.layers - 1}`);
     const n = a.B * c.hiddenSize;
     const dh0 = Float32Array.from(this.live.f32(a.dh0[layer], n));

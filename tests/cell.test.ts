@@ -11,6 +11,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadCore } from '../bindings/core-node.js';
 import type { Core, BuildKind } from '../bindings/wasm.js';
+import { filler, Arena } from './helpers/kernel.js';
 
 const KINDS = [0, 1, 2, 3, 4] as const;
 const KIND_NAME = ['tanh', 'lstm', 'lstm-peephole', 'gru-reset-after', 'gru-reset-before'];
@@ -23,32 +24,7 @@ const IBT: Array<[number, number, number]> = [
 ];
 const TWIN_TOL = 1e-4;
 
-/** Deterministic values in [-1, 1) (xorshift32). */
-function filler(seed: number): (n: number, scale?: number) => Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return (n, scale = 1) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-      a[i] = ((s / 4294967296) * 2 - 1) * scale;
-    }
-    return a;
-  };
-}
 
-class Arena {
-  private top: number;
-  constructor(readonly core: Core) { this.top = core.heapBase(); }
-  reset(): void { this.top = this.core.heapBase(); }
-  alloc(n: number): number {
-    const p = this.top;
-    this.top = (p + Math.max(n, 1) * 4 + 63) & ~63;
-    this.core.ensureBytes(this.top + 64);
-    return p;
-  }
-  put(a: Float32Array): number { const p = this.alloc(a.length); this.core.f32(p, a.length).set(a); return p; }
-  get(p: number, n: number): Float32Array { return this.core.f32(p, n).slice(); }
-}
 
 interface Dims { kind: number; T: number; B: number; I: number; H: number }
 

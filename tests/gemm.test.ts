@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { loadCore } from '../bindings/core-node.js';
 import type { Core, BuildKind } from '../bindings/wasm.js';
 import { KernelError } from '../bindings/errors.js';
+import { filler, Arena } from './helpers/kernel.js';
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 33, 36, 46, 100];
 const K_SIZES = [1, 3, 4, 5, 8, 9, 36, 100];
@@ -20,32 +21,7 @@ const REAL_TN: Array<[number, number, number]> = [
   [88, 144, 3200], [36, 144, 3200], [46, 138, 3200], [36, 144, 32], [100, 100, 3200], [7, 9, 3200],
 ];
 
-/** Deterministic values in [-1, 1) (xorshift32), so failures reproduce. */
-function filler(seed: number): (n: number) => Float32Array {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-      a[i] = (s / 4294967296) * 2 - 1;
-    }
-    return a;
-  };
-}
 
-/** A bump allocator over the core's memory; views are made fresh on every access. */
-class Arena {
-  private top: number;
-  constructor(readonly core: Core) { this.top = core.heapBase(); }
-  alloc(n: number): number {
-    const p = this.top;
-    this.top = (p + n * 4 + 63) & ~63;
-    this.core.ensureBytes(this.top);
-    return p;
-  }
-  put(a: Float32Array): number { const p = this.alloc(a.length); this.core.f32(p, a.length).set(a); return p; }
-  get(p: number, n: number): Float32Array { return this.core.f32(p, n).slice(); }
-}
 
 interface NNCase { M: number; N: number; K: number; lda: number; ldc: number; A: Float32Array; B: Float32Array; C0: Float32Array }
 function nnCase(M: number, N: number, K: number, seed: number): NNCase {

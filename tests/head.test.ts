@@ -7,47 +7,12 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { loadCore } from '../bindings/core-node.js';
 import type { Core, BuildKind } from '../bindings/wasm.js';
 import { KernelError } from '../bindings/errors.js';
+import { filler, Arena, GUARD } from './helpers/kernel.js';
 
 const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 33, 1000];
 const BUILDS: BuildKind[] = ['relaxed', 'simd', 'debug'];
-const GUARD = 12345.5; // written before and after every output buffer
 
-/** Deterministic values in [-1, 1) (xorshift32), so failures reproduce. */
-function filler(seed: number): (n: number, scale?: number) => Float32Array {
-  let s = seed >>> 0 || 1;
-  return (n, scale = 1) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-      a[i] = ((s / 4294967296) * 2 - 1) * scale;
-    }
-    return a;
-  };
-}
 
-/** Bump allocator; every buffer gets 4 guard floats on each side, checked by `guardsIntact`. */
-class Arena {
-  private top: number;
-  private guarded: Array<[number, number]> = [];
-  constructor(readonly core: Core) { this.top = core.heapBase(); }
-  alloc(n: number): number {
-    const base = this.top;
-    this.top = (base + (n + 8) * 4 + 63) & ~63;
-    this.core.ensureBytes(this.top);
-    const p = base + 16;
-    this.core.f32(base, 4).fill(GUARD);
-    this.core.f32(p + n * 4, 4).fill(GUARD);
-    this.guarded.push([p, n]);
-    return p;
-  }
-  put(a: ArrayLike<number>): number { const p = this.alloc(a.length); this.core.f32(p, a.length).set(a); return p; }
-  putI32(a: ArrayLike<number>): number { const p = this.alloc(a.length); this.core.i32(p, a.length).set(a); return p; }
-  get(p: number, n: number): Float32Array { return this.core.f32(p, n).slice(); }
-  guardsIntact(): boolean {
-    return this.guarded.every(([p, n]) => this.core.f32(p - 16, 4).every((v) => v === GUARD) && this.core.f32(p + n * 4, 4).every((v) => v === GUARD));
-  }
-  reset(): void { this.top = this.core.heapBase(); this.guarded = []; }
-}
 
 function expectBitwise(a: Float32Array, b: Float32Array, what: string): void {
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
@@ -138,7 +103,7 @@ for (const build of BUILDS) {
   describe(`head kernels (${build} build)`, () => {
     let core: Core;
     let ar: Arena;
-    beforeAll(async () => { core = await loadCore(build); ar = new Arena(core); });
+    beforeAll(async () => { core = await loadCore(build); ar = new Arena(core, true); });
 
     it('bias_rows_f32 fills every row (leaving the padding of ldc alone); the scalar twin agrees bitwise', () => {
       for (const N of SIZES) for (const M of [0, 1, 3, 5]) for (const pad of [0, 3]) {
@@ -345,7 +310,7 @@ for (const build of BUILDS) {
 describe('head contracts (debug build)', () => {
   it('rejects buffers outside memory and inconsistent dims', async () => {
     const core = await loadCore('debug');
-    const ar = new Arena(core);
+    const ar = new Arena(core, true);
     const z = ar.alloc(16), y = ar.alloc(16), dz = ar.alloc(16);
     const end = core.memory.buffer.byteLength;
     expect(() => core.fn('bernoulli_nll')(dz, end - 16, y, 0, 4, 4)).toThrow(KernelError);

@@ -16,39 +16,14 @@ import { loadCore } from '../bindings/core-node.js';
 import type { Core, BuildKind } from '../bindings/wasm.js';
 import { KernelError } from '../bindings/errors.js';
 import { Rng } from '../bindings/data/rng.js';
+import { filler, Arena } from './helpers/kernel.js';
 
 const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 33, 1000];
 /** The SIMD random kernels draw in batches of 256: also cross batch edges with partial blocks. */
 const RNG_SIZES = [...SIZES, 255, 257, 1001, 2053];
 const BUILDS: BuildKind[] = ['relaxed', 'simd', 'debug'];
 
-/** Deterministic values in [-1, 1) (xorshift32), so failures reproduce. */
-function filler(seed: number): (n: number, scale?: number) => Float32Array {
-  let s = seed >>> 0 || 1;
-  return (n, scale = 1) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-      a[i] = ((s / 4294967296) * 2 - 1) * scale;
-    }
-    return a;
-  };
-}
 
-/** A bump allocator over the core's memory; views are made fresh on every access. */
-class Arena {
-  private top: number;
-  constructor(readonly core: Core) { this.top = core.heapBase(); }
-  alloc(n: number): number {
-    const p = this.top;
-    this.top = (p + n * 4 + 63) & ~63;
-    this.core.ensureBytes(this.top);
-    return p;
-  }
-  put(a: ArrayLike<number>): number { const p = this.alloc(a.length); this.core.f32(p, a.length).set(a); return p; }
-  get(p: number, n: number): Float32Array { return this.core.f32(p, n).slice(); }
-  reset(): void { this.top = this.core.heapBase(); }
-}
 
 /** Norm-wise relative error, per class of elements i ≡ c (mod `classes`): the largest over the
  *  classes of max|a−b| / max|b|. The gradients here have one magnitude per class (1e-2 … 1e2 by

@@ -1,6 +1,6 @@
 // The benchmark: gatedrnn against the libraries people would pick, on the paper's sizes.
 //
-//   node bench/run.mjs              full run (≈ 15–25 min on 2 shared cores), writes
+//   node bench/run.mjs              full run (≈ 20–30 min on 2 cores), writes
 //                                   docs/benchmarks.md, docs/benchmarks.svg, docs/benchmarks.json
 //   node bench/run.mjs --quick      smoke run: T = 20, fewer rounds, no memory probes; writes to
 //                                   $TMPDIR/gatedrnn-bench-quick unless --out is given

@@ -175,27 +175,38 @@ async function main() {
         }
       }
       // Warm-up (also lets WebAssembly tier up), then interleaved rounds.
-      for (const { c, inst } of insts) {
-        for (let i = 0; i < CFG.warm; i++) {
-          const tW = performance.now();
-          if (!c.inferenceOnly) await (inst.time ? inst.time('train', 0, 1) : inst.train());
-          await (inst.time ? inst.time('infer', 0, 1) : inst.infer());
-          if (performance.now() - tW > 1000) break; // a slow contender: one warm-up call is enough
-        }
+      // A contender that throws while being timed is reported as failed on this row.
+      const fail = (x, e) => { row.by[x.c.id] = { skipped: `failed while timing: ${e.message.split('\n')[0]}` }; x.failed = true; };
+      for (const x of insts) {
+        const { c, inst } = x;
+        try {
+          for (let i = 0; i < CFG.warm; i++) {
+            const tW = performance.now();
+            if (!c.inferenceOnly) await (inst.time ? inst.time('train', 0, 1) : inst.train());
+            await (inst.time ? inst.time('infer', 0, 1) : inst.infer());
+            if (performance.now() - tW > 1000) break; // a slow contender: one warm-up call is enough
+          }
+        } catch (e) { fail(x, e); }
       }
       for (let r = 0; r < CFG.rounds; r++) {
         for (let k = 0; k < insts.length; k++) {
-          const { c, inst } = insts[(k + r) % insts.length];
+          const x = insts[(k + r) % insts.length];
+          const { c, inst } = x;
           const rec = row.by[c.id];
-          if (r >= 3 && rec.spent > CFG.budget) continue; // slow contenders: 3 rounds are enough
+          if (x.failed || (r >= 3 && rec.spent > CFG.budget)) continue; // slow contenders: 3 rounds are enough
           const tA = performance.now();
-          if (!c.inferenceOnly) rec.train.push((await sample(inst, 'train')).sec);
-          rec.infer.push((await sample(inst, 'infer')).sec);
+          try {
+            if (!c.inferenceOnly) rec.train.push((await sample(inst, 'train')).sec);
+            rec.infer.push((await sample(inst, 'infer')).sec);
+          } catch (e) { fail(x, e); }
           rec.spent += (performance.now() - tA) / 1000;
         }
       }
       const frames = w.T * w.B;
-      for (const { c, inst } of insts) {
+      for (const x of insts) {
+        const { c, inst } = x;
+        try { await inst.dispose(); } catch { /* nothing to keep */ }
+        if (x.failed) continue;
         const rec = row.by[c.id];
         if (rec.train.length) {
           rec.trainFps = frames / median(rec.train);
@@ -204,10 +215,10 @@ async function main() {
         rec.inferFps = frames / median(rec.infer);
         rec.inferGflops = rec.inferFps * flops.forward / 1e9;
         rec.rounds = rec.infer.length;
-        await inst.dispose();
       }
       if (!args['no-memory'] && !QUICK && w.B === 32) {
-        for (const { c } of insts) {
+        for (const { c, failed } of insts) {
+          if (failed) continue;
           const m = await memoryProbe(c.id, w, v, ref, d);
           row.by[c.id].memory = m;
         }

@@ -85,7 +85,6 @@ export class ParallelTrainer {
   private readonly params: Float32Array;
   private readonly grads: Float32Array[] = [];
   private readonly errors: Uint8Array;
-  private readonly sum: Float32Array;
   private readonly dims: P.BatchDims;
   private batch = new SharedArrayBuffer(0);
   private busy = false;
@@ -104,7 +103,6 @@ export class ParallelTrainer {
     const g = new SharedArrayBuffer(Math.max(1, threads - 1) * n * 4);
     for (let w = 1; w < threads; w++) this.grads.push(new Float32Array(g, (w - 1) * n * 4, n));
     this.errors = new Uint8Array(new SharedArrayBuffer(Math.max(1, threads - 1) * P.ERROR_BYTES));
-    this.sum = new Float32Array(n);
     this.dims = { I: c.inputSize, Y: c.head.type === 'softmax' ? 1 : c.head.size };
   }
 
@@ -279,28 +277,26 @@ export class ParallelTrainer {
    *  batchViews(T, B), with weight noise σ drawn from the model's noise stream (as one
    *  trainStep would draw it; the stream advances). */
   async lossAndGradInPlace(T: number, B: number, weightNoise = 0): Promise<LossResult & { grads: Float32Array }> {
-    const r = await this.gradients(T, B, weightNoise);
-    return { ...r, grads: this.sum.slice() };
+    return this.gradients(T, B, weightNoise);
   }
 
-  /** Gradients summed into this.sum. */
-  private async gradients(T: number, B: number, sigma: number): Promise<LossResult> {
+  /** Loss, frames and the gradient summed over the shards (the main shard's snapshot, the
+   *  workers' gradients added to it in shard order). */
+  private async gradients(T: number, B: number, sigma: number): Promise<LossResult & { grads: Float32Array }> {
     if (!(sigma >= 0 && Number.isFinite(sigma))) throw new ConfigError(`weightNoise must be a non-negative number, got ${sigma}`);
     if (this.threads === 1) {
       this.check();
       const r = this.model.lossAndGradNoisyInPlace(T, B, sigma);
-      this.sum.set(this.model.snapshotGrads());
-      return r;
+      return { ...r, grads: this.model.snapshotGrads() };
     }
     const m = this.model;
     const { own, shards } = await this.command(P.Cmd.Step, T, B, sigma, (Ts, Bs) => {
       const r = m.lossAndGradNoisyInPlace(Ts, Bs, sigma);
-      this.sum.set(m.snapshotGrads());
-      return r;
+      return { ...r, grads: m.snapshotGrads() };
     });
     const t0 = performance.now();
     let loss = own.loss, frames = own.frames;
-    const s = this.sum, n = s.length;
+    const s = own.grads, n = s.length;
     for (let w = 1; w < shards; w++) {
       const g = this.grads[w - 1];
       for (let i = 0; i < n; i++) s[i] += g[i];
@@ -308,7 +304,7 @@ export class ParallelTrainer {
       frames += this.f64[P.frames(w)];
     }
     this.stats.reduce += performance.now() - t0;
-    return { loss, frames };
+    return { loss, frames, grads: s };
   }
 
   /** One update from the batch in batchViews(T, B): the parallel twin of
@@ -320,10 +316,10 @@ export class ParallelTrainer {
     if (this.threads === 1) { this.check(); return this.model.trainStepInPlace(T, B, opts); }
     const r = await this.gradients(T, B, weightNoise ?? 0);
     const t0 = performance.now();
-    const gradNorm = this.model.applyGradients(this.sum, r.loss, { clipNorm });
+    const gradNorm = this.model.applyGradients(r.grads, r.loss, { clipNorm });
     this.stats.reduce += performance.now() - t0;
     this.stats.steps++;
-    return { ...r, gradNorm };
+    return { loss: r.loss, frames: r.frames, gradNorm };
   }
 
   /** Summed loss on clean weights of the batch in batchViews(T, B) (Model.evaluateInPlace). */

@@ -244,14 +244,8 @@ export class ParallelTrainer {
       this.stats.publish += t1 - t0;
       let result: R | undefined, ownError: unknown = null;
       try {
-        const [b0, b1] = P.shardRange(B, shards, 0), Bs = b1 - b0;
-        const mask = new Float32Array(this.batch, at.mask, T * B);
-        const Ts = P.shardSteps(mask, T, B, b0, b1);
-        const v = this.model.batchViews(Ts, Bs);
-        P.copyShard(v.x, new Float32Array(this.batch, at.x, T * B * this.dims.I), Ts, B, b0, b1, this.dims.I);
-        const y = v.y instanceof Int32Array ? new Int32Array(this.batch, at.y, T * B) : new Float32Array(this.batch, at.y, T * B * this.dims.Y);
-        P.copyShard(v.y, y, Ts, B, b0, b1, this.dims.Y);
-        P.copyShard(v.mask, mask, Ts, B, b0, b1, 1);
+        const [b0, b1] = P.shardRange(B, shards, 0);
+        const { Ts, Bs } = P.loadShard(this.model, this.batch, T, B, b0, b1, this.dims);
         result = own(Ts, Bs);
       } catch (e) { ownError = e; }
       t0 = performance.now();

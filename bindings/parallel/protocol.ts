@@ -67,6 +67,21 @@ export function copyShard(dst: Float32Array | Int32Array, src: Float32Array | In
   }
 }
 
+type BatchViews = { x: Float32Array; y: Float32Array | Int32Array; mask: Float32Array };
+
+/** Copies slots [b0, b1) of the whole (T, B) batch in `batch` into the model's own batch views,
+ *  trimmed to the shard's steps; returns the shard's (Ts, Bs) for the in-place calls. */
+export function loadShard(model: { batchViews(T: number, B: number): BatchViews }, batch: SharedArrayBuffer, T: number, B: number, b0: number, b1: number, d: BatchDims): { Ts: number; Bs: number } {
+  const at = batchLayout(T, B, d), rows = T * B;
+  const mask = new Float32Array(batch, at.mask, rows);
+  const Ts = shardSteps(mask, T, B, b0, b1), Bs = b1 - b0;
+  const v = model.batchViews(Ts, Bs);
+  copyShard(v.x, new Float32Array(batch, at.x, rows * d.I), Ts, B, b0, b1, d.I);
+  copyShard(v.y, v.y instanceof Int32Array ? new Int32Array(batch, at.y, rows) : new Float32Array(batch, at.y, rows * d.Y), Ts, B, b0, b1, d.Y);
+  copyShard(v.mask, mask, Ts, B, b0, b1, 1);
+  return { Ts, Bs };
+}
+
 /** A serialisable description of a thrown value. */
 export interface ErrorReport { name: string; code?: string; message: string }
 

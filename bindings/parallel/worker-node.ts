@@ -57,25 +57,12 @@ function rebind(want: number): void {
   }
 }
 
-/** Copies this worker's shard of the shared batch into the replica's arena; returns (Ts, Bs). */
-function loadShard(T: number, B: number, shards: number): { Ts: number; Bs: number } {
-  const [b0, b1] = P.shardRange(B, shards, w), Bs = b1 - b0;
-  const at = P.batchLayout(T, B, dims);
-  const mask = new Float32Array(batch, at.mask, T * B);
-  const Ts = P.shardSteps(mask, T, B, b0, b1);
-  const v = model.batchViews(Ts, Bs);
-  P.copyShard(v.x, new Float32Array(batch, at.x, T * B * dims.I), Ts, B, b0, b1, dims.I);
-  const y = v.y instanceof Int32Array ? new Int32Array(batch, at.y, T * B) : new Float32Array(batch, at.y, T * B * dims.Y);
-  P.copyShard(v.y, y, Ts, B, b0, b1, dims.Y);
-  P.copyShard(v.mask, mask, Ts, B, b0, b1, 1);
-  return { Ts, Bs };
-}
-
 function run(cmd: number): void {
   rebind(ctrl[P.GEN]);
   const T = ctrl[P.T_], B = ctrl[P.B_], shards = ctrl[P.SHARDS];
   model.restoreParams(params);
-  const { Ts, Bs } = loadShard(T, B, shards);
+  const [b0, b1] = P.shardRange(B, shards, w);
+  const { Ts, Bs } = P.loadShard(model, batch, T, B, b0, b1, dims);
   if (cmd === P.Cmd.Step) {
     model.setNoiseState(new Uint32Array(ctrl.buffer, P.NOISE * 4, 4).slice());
     const r = model.lossAndGradNoisyInPlace(Ts, Bs, f64[P.SIGMA]);

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { createModel, Batcher, CategoricalBatcher, Rng, train, type ModelConfig, type Model, type BatchPlan } from '../bindings/node.js';
 import { ParallelTrainer } from '../bindings/parallel/parallel-node.js';
 import { trainParallel } from '../bindings/parallel/train-node.js';
+import { shardRange, shardSteps, writeError, readError, ERROR_BYTES } from '../bindings/parallel/protocol.js';
 
 let dir = '';
 let workerUrl: URL;
@@ -302,5 +303,39 @@ describe('the bundled worker (dist/)', () => {
       const b = await pt.evaluateInPlace(plan.T, plan.B);
       expect(Math.abs(b.loss - a.loss) / a.loss).toBeLessThan(1e-5);
     } finally { await pt.dispose(); }
+  });
+});
+
+describe('protocol helpers', () => {
+  it('shards cover the slots contiguously, differ by at most one, the main thread\'s the smallest', () => {
+    for (const B of [1, 2, 7, 31, 32, 33]) {
+      for (let n = 1; n <= Math.min(B, 5); n++) {
+        const r = Array.from({ length: n }, (_, s) => shardRange(B, n, s));
+        expect(r[0][0]).toBe(0);
+        expect(r[n - 1][1]).toBe(B);
+        for (let s = 1; s < n; s++) expect(r[s][0]).toBe(r[s - 1][1]);
+        const sizes = r.map(([a, b]) => b - a);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        expect(sizes[0]).toBe(Math.min(...sizes));
+      }
+    }
+  });
+  it('a shard runs to its last unmasked step, at least one', () => {
+    const T = 5, B = 4, mask = new Float32Array(T * B);
+    mask[0 * B + 0] = 1; mask[3 * B + 1] = 1; mask[4 * B + 3] = 1;
+    expect(shardSteps(mask, T, B, 0, 1)).toBe(1);
+    expect(shardSteps(mask, T, B, 0, 2)).toBe(4);
+    expect(shardSteps(mask, T, B, 2, 3)).toBe(1); // empty shard
+    expect(shardSteps(mask, T, B, 2, 4)).toBe(5);
+  });
+  it('error reports round-trip and long messages are cut to fit', () => {
+    const buf = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+    const n = writeError(buf, { name: 'ValueError', code: 'E_VALUE', message: 'batch x: element 3 is NaN' });
+    expect(readError(buf, n)).toEqual({ name: 'ValueError', code: 'E_VALUE', message: 'batch x: element 3 is NaN' });
+    const long = writeError(buf, { name: 'ShapeError', message: 'é'.repeat(10_000) });
+    expect(long).toBeLessThanOrEqual(ERROR_BYTES);
+    const r = readError(buf, long);
+    expect(r.name).toBe('ShapeError');
+    expect(r.message.endsWith('…')).toBe(true);
   });
 });

@@ -119,6 +119,12 @@ describe('reproduce', () => {
     const mtimes = new Map<string, number>();
     for (const f of before) mtimes.set(f, (await stat(join(trialsDir, f))).mtimeMs);
 
+    // a report of what finished, without training
+    const [partial] = await reproduce(tiny(out, { trials: 3, epochs: 6, patience: 6, syntheticTrain: 40, syntheticLength: [20, 40], reportOnly: true }));
+    expect(partial).toMatchObject({ ran: 0, skipped: before.length });
+    expect(await readFile(join(out, 'synthetic', 'README.md'), 'utf8')).toContain(`${before.length} of the 9 planned trials had finished`);
+    expect(await done()).toHaveLength(before.length);
+
     const [o] = await reproduce(tiny(out, { trials: 3, epochs: 6, patience: 6, workers: 2, syntheticTrain: 40, syntheticLength: [20, 40] }));
     expect(o.skipped).toBe(before.length);
     expect(o.ran).toBe(9 - before.length);

@@ -95,6 +95,8 @@ export interface ReproduceOptions {
   syntheticTrain: number;
   syntheticLength: [number, number];
   build?: BuildKind;
+  /** Write the reports from the finished trials without training anything. */
+  reportOnly?: boolean;
   /** Progress output: 'auto' (bars on a terminal, log lines otherwise), 'bars', 'log', 'none'. */
   progress: 'auto' | 'bars' | 'log' | 'none';
   /** The worker script, a file URL (default: reproduce-worker.js next to this module). */
@@ -422,7 +424,7 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetOutcome[]> 
   await mkdir(out, { recursive: true });
   const outcomes: DatasetOutcome[] = [];
   const url = o.workerUrl === undefined ? new URL('./reproduce-worker.js', import.meta.url) : new URL(o.workerUrl);
-  if (o.workers > 0 && !existsSync(fileURLToPath(url))) {
+  if (o.workers > 0 && !o.reportOnly && !existsSync(fileURLToPath(url))) {
     throw new NotFoundError(`the worker script ${fileURLToPath(url)} does not exist (run \`npm run build\`), or use --workers 0 to train in this thread`);
   }
   const active = new Set<Worker>();
@@ -456,6 +458,20 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
     if (r) results.push(r); else todo.push(s);
   }
   const skipped = results.length;
+  if (o.reportOnly) {
+    let log: RunLog = { invocations: [] };
+    try { log = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunLog; } catch { /* no run finished here */ }
+    if (log.invocations.length === 0 && results.length > 0) {
+      // interrupted before any invocation finished: describe the run by its trials
+      const started = results.map((r) => r.startedAt).sort()[0], finished = results.map((r) => r.finishedAt).sort().at(-1)!;
+      log.invocations.push({
+        command: o.command ?? `gatedrnn reproduce --dataset ${name}`, started, finished,
+        seconds: (Date.parse(finished) - Date.parse(started)) / 1000, trialsRun: results.length, workers: o.workers, machine: machineDescription(),
+      });
+    }
+    if (results.length > 0) await writeDatasetReport(dir, name, results, o, log);
+    return { dataset: name, dir, results, ran: 0, skipped, failed: [] };
+  }
   const workers = o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, todo.length));
   const progress = new Progress(name, specs.length, skipped, workers, o.progress);
   const runner = o.workers === 0 ? inProcessRunner(data, o.build) : workerRunner(data, o.build, url, active);
@@ -488,6 +504,8 @@ function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
   if (o.epochs < REPRODUCE_DEFAULTS.epochs) r.push(`at most ${o.epochs} epochs (default ${REPRODUCE_DEFAULTS.epochs})`);
   if (o.trialSeconds > 0) r.push(`at most ${o.trialSeconds} s of training per trial`);
   if (o.maxLength > 0) r.push(`training on chunks of ${o.maxLength} steps`);
+  const planned = planTrials(results[0]?.spec.dataset ?? '', o).length;
+  if (results.length < planned) r.push(`${results.length} of the ${planned} planned trials had finished when this report was written`);
   const capped = results.filter((x) => x.stopped === 'epochs' || x.stopped === 'time').length;
   if (capped > 0) r.push(`${capped} of ${results.length} trials were stopped by the epoch or time cap rather than by early stopping`);
   return r;
@@ -601,6 +619,7 @@ export function registerReproduce(program: Command): Command {
     .option('--synthetic-train <n>', 'synthetic data: training sequences (valid and test get a quarter)', int, d.syntheticTrain)
     .option('--synthetic-length <min,max>', 'synthetic data: sequence length range', range, [...d.syntheticLength])
     .addOption(new Option('--build <kind>', 'WebAssembly build').choices(['relaxed', 'simd', 'debug']))
+    .option('--report-only', 'write the tables and plots from the finished trials, train nothing', false)
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bars', 'log', 'none']).default('auto'))
     .action(async (opts: Record<string, unknown>) => {
       const o = defaultOptions({ ...(opts as Partial<ReproduceOptions>), command: `gatedrnn ${process.argv.slice(2).join(' ')}` });

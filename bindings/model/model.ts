@@ -1,7 +1,7 @@
 // A recurrent model living in one WebAssembly instance: the TypeScript side lays out the
 // arena, validates input, and calls the core's flat kernels in order (forward over the layers,
 // the head and its loss, backward through time, the optimizer). No math happens here.
-import { Core } from '../wasm.js';
+import { Core, type BuildKind } from '../wasm.js';
 import { Layout, Bump, type Slot } from '../layout.js';
 import { ConfigError, DisposedError, EmptyError, ShapeError, ValueError, assertFinite } from '../errors.js';
 import { resolveConfig, publicConfig, recurrentParamCount, type ResolvedConfig } from './config.js';
@@ -626,6 +626,9 @@ export class Model {
   }
 
   // --------------------------------------------------------------------------- lifecycle
+
+  /** Which WebAssembly build this model runs on (replicas should use the same one). */
+  get build(): BuildKind { return this.live.build; }
 
   /** The config in the form model files store it. */
   publicConfig(): ModelConfig { return publicConfig(this.config); }

@@ -16,7 +16,7 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { compileCore, defaultBuild } from '../core-node.js';
+import { compileCore } from '../core-node.js';
 import type { BuildKind } from '../wasm.js';
 import type { Model, TrainOptions, TrainResult } from '../model/model.js';
 import type { LossResult } from '../model/types.js';
@@ -30,8 +30,7 @@ export interface ParallelOptions {
   /** Threads computing shards, the main thread included (default os.availableParallelism()).
    *  1 trains on the main thread alone, exactly like Model.trainStepInPlace. */
   threads?: number;
-  /** Core build of the replicas (default: the build createModel picks, defaultBuild()).
-   *  Use the main model's build, or the shards' float rounding differs. */
+  /** Core build of the replicas (default: the main model's build, so every shard rounds alike). */
   build?: BuildKind;
   /** The bundled worker script (default: parallel-worker.js next to this bundle, or
    *  dist/parallel-worker.js when running from the TypeScript sources). */
@@ -113,7 +112,7 @@ export class ParallelTrainer {
     if (model.disposed) throw new DisposedError('cannot train a disposed model in parallel');
     const pt = new ParallelTrainer(model, threads);
     if (threads === 1) return pt;
-    const build = opts.build ?? defaultBuild();
+    const build = opts.build ?? model.build;
     const module = compileCore(build);
     const url = opts.workerUrl ?? defaultWorkerUrl();
     if (!existsSync(url instanceof URL ? fileURLToPath(url) : url)) {

@@ -6,7 +6,8 @@ import { Batcher } from '../data/batcher.js';
 import { syntheticMusic } from '../data/synthetic.js';
 import { PIANO_UNITS, type PianoRollDataset } from '../data/pianoroll.js';
 import { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
-import { train, evaluateNll, type EpochRecord } from '../train/trainer.js';
+import { train, evaluateNll, type EpochRecord, type TrainConfig } from '../train/trainer.js';
+import { trainParallel } from '../parallel/train-node.js';
 import { PAPER_RMSPROP, type OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
@@ -78,7 +79,7 @@ async function demo(o: DemoOpts): Promise<void> {
   console.log(table(rows));
 }
 
-interface TrainOpts extends DemoOpts { unit: Unit; hidden: number; layers: number; peepholes: boolean; resetBefore: boolean; out?: string; clip: number; noise: number; patience: number; optimizer: string }
+interface TrainOpts extends DemoOpts { threads: number; unit: Unit; hidden: number; layers: number; peepholes: boolean; resetBefore: boolean; out?: string; clip: number; noise: number; patience: number; optimizer: string }
 
 async function trainCmd(o: TrainOpts): Promise<void> {
   const ds = await loadMusic(o.dataset, o.data, o.seed);
@@ -88,10 +89,12 @@ async function trainCmd(o: TrainOpts): Promise<void> {
   const model = await createModel(config, { build: o.build });
   const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : 0 });
   const optimizer: OptimizerConfig = o.optimizer === 'adam' ? { type: 'adam', lr: o.lr } : { ...PAPER_RMSPROP, lr: o.lr };
-  const s = train(model, { train: mk(ds.train, true), valid: mk(ds.valid, false) }, {
+  const cfg: TrainConfig = {
     epochs: o.epochs, optimizer, clipNorm: o.clip > 0 ? o.clip : undefined, weightNoise: o.noise, patience: o.patience, timeLimitSeconds: o.seconds,
     onEpoch: (r) => console.log(`epoch ${r.epoch + 1}: train ${fmt(r.trainNll, 3)} valid ${fmt(r.validNll, 3)}${r.best ? ' *' : ''} (${fmt(r.trainSeconds)} s)`),
-  });
+  };
+  const data = { train: mk(ds.train, true), valid: mk(ds.valid, false) };
+  const s = o.threads > 1 ? await trainParallel(model, data, { ...cfg, parallel: o.threads }) : train(model, data, cfg);
   const testNll = evaluateNll(model, mk(ds.test, false));
   console.log(`best epoch ${s.bestEpoch + 1}: valid ${fmt(s.bestValidNll, 3)}, test ${fmt(testNll, 3)} nats/frame (stopped: ${s.stopped})`);
   if (o.out) { await saveModel(model, o.out); console.log(`saved ${o.out}`); }
@@ -134,6 +137,7 @@ export function buildProgram(): Command {
     .option('--patience <n>', 'early-stopping patience (epochs)', int, 10)
     .option('--clip <x>', 'gradient-norm clip (0: off)', num, 1)
     .option('--noise <x>', 'weight-noise σ', num, 0.075)
+    .option('--threads <n>', 'data-parallel worker threads per update (1: this thread only)', int, 1)
     .option('--out <file>', 'write the best model here (safetensors)')
     .action((o) => trainCmd(o));
   common(p.command('eval').description('per-frame NLL of a saved model on a data set split').argument('<model>', 'model file (.safetensors)'))

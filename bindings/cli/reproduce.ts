@@ -622,7 +622,9 @@ export function registerReproduce(program: Command): Command {
     .option('--report-only', 'write the tables and plots from the finished trials, train nothing', false)
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bars', 'log', 'none']).default('auto'))
     .action(async (opts: Record<string, unknown>) => {
-      const o = defaultOptions({ ...(opts as Partial<ReproduceOptions>), command: `gatedrnn ${process.argv.slice(2).join(' ')}` });
+      // the command that trains (a --report-only rerun of it names the same run)
+      const argv = process.argv.slice(2).filter((a) => a !== '--report-only');
+      const o = defaultOptions({ ...(opts as Partial<ReproduceOptions>), command: `gatedrnn ${argv.join(' ')}` });
       const outcomes = await reproduce(o);
       for (const x of outcomes) {
         console.log(`${x.dataset}: ${x.ran} trial(s) run, ${x.skipped} reused → ${join(x.dir, 'README.md')}`);

@@ -116,6 +116,14 @@ describe('parameters, training, streaming', () => {
     const p = s.step(new Float32Array(8).fill(0.5));
     expect(p.length).toBe(6);
   });
+  it('input and state gradients are not served from a stale batch layout', async () => {
+    const m = await createModel(cfg);
+    m.lossAndGrad(batch(), { inputGrad: true });
+    expect(m.getInputGrad().length).toBe(24);
+    m.stream(1).step(new Float32Array(4));
+    expect(() => m.getInputGrad()).toThrow(/no input gradient/);
+    expect(() => m.getStateGrad(0)).toThrow(/no state gradient/);
+  });
   it('a disposed model refuses every call', async () => {
     const m = await createModel(cfg);
     m.dispose();

@@ -228,6 +228,7 @@ export class Model {
     }
     this.live.ensureBytes(bump.next);
     this.acts = p;
+    this.haveInputGrad = this.haveStateGrad = false; // their buffers moved
     return p;
   }
 

@@ -80,46 +80,88 @@ export function evaluateNll(model: Model, batcher: AnyBatcher): number {
   return loss / frames;
 }
 
+/** The epoch-level bookkeeping every training loop shares (this one and the data-parallel
+ *  one in bindings/parallel): the learning-rate schedule, early stopping on the validation NLL,
+ *  the best parameters, the time limit and the records. The loops only run the batches. */
+export class TrainSchedule {
+  readonly epochs: number;
+  readonly updateOptions: { clipNorm?: number; weightNoise?: number };
+  private readonly patience: number;
+  private readonly now: () => number;
+  private readonly timeLimit: number;
+  private readonly history: EpochRecord[] = [];
+  private best: { epoch: number; nll: number; params: Float32Array };
+  private stopped: TrainSummary['stopped'] = 'epochs';
+  private trainTime = 0;
+  private readonly t0: number;
+  private epochStart = 0;
+  private lr = 0;
+
+  constructor(private readonly model: Model, private readonly cfg: TrainConfig) {
+    this.epochs = positive(cfg.epochs, 100, 'epochs', true);
+    this.patience = positive(cfg.patience, 10, 'patience', true);
+    this.now = cfg.now ?? (() => performance.now());
+    this.timeLimit = cfg.timeLimitSeconds ?? Infinity;
+    this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise };
+    model.setOptimizer(cfg.optimizer);
+    this.best = { epoch: -1, nll: Infinity, params: model.snapshotParams() };
+    this.t0 = this.now();
+  }
+
+  /** Sets epoch e's learning rate (linear decay if asked) and starts its clock. */
+  beginEpoch(e: number): void {
+    const { lrDecayEpochs = 0, lrDecayTo = 0.01 } = this.cfg, lr0 = this.cfg.optimizer.lr;
+    this.lr = lrDecayEpochs > 0 ? lr0 * (1 - (1 - lrDecayTo) * Math.min(1, e / lrDecayEpochs)) : lr0;
+    this.model.setLearningRate(this.lr);
+    this.epochStart = this.now();
+  }
+
+  /** Seconds of training updates in the epoch so far (call before evaluating). */
+  endUpdates(): number {
+    const seconds = (this.now() - this.epochStart) / 1000;
+    this.trainTime += seconds;
+    return seconds;
+  }
+
+  /** Records epoch e; returns true when training should stop. */
+  endEpoch(e: number, r: { loss: number; frames: number; seconds: number; validNll: number; trainNll: number }): boolean {
+    const isBest = r.validNll < this.best.nll;
+    if (isBest) this.best = { epoch: e, nll: r.validNll, params: this.model.snapshotParams() };
+    const rec: EpochRecord = {
+      epoch: e, trainNll: r.trainNll, trainLossNoisy: r.loss / r.frames, validNll: r.validNll,
+      trainSeconds: r.seconds, elapsed: (this.now() - this.t0) / 1000, lr: this.lr, best: isBest,
+    };
+    this.history.push(rec);
+    this.cfg.onEpoch?.(rec);
+    if (e - this.best.epoch >= this.patience) { this.stopped = 'patience'; return true; }
+    if (this.trainTime >= this.timeLimit) { this.stopped = 'time'; return true; }
+    return false;
+  }
+
+  /** Puts back the best parameters and summarises the run. */
+  finish(): TrainSummary {
+    this.model.restoreParams(this.best.params);
+    return { history: this.history, bestEpoch: this.best.epoch, bestValidNll: this.best.nll, stopped: this.stopped, seconds: (this.now() - this.t0) / 1000 };
+  }
+}
+
 /** Trains with early stopping; on return the model holds the parameters of the best epoch. */
 export function train(model: Model, data: { train: AnyBatcher; valid: AnyBatcher }, cfg: TrainConfig): TrainSummary {
-  const epochs = positive(cfg.epochs, 100, 'epochs', true);
-  const patience = positive(cfg.patience, 10, 'patience', true);
-  const now = cfg.now ?? (() => performance.now());
-  const timeLimit = cfg.timeLimitSeconds ?? Infinity;
-  const decayEpochs = cfg.lrDecayEpochs ?? 0;
-  const decayTo = cfg.lrDecayTo ?? 0.01;
-  model.setOptimizer(cfg.optimizer);
-  const lr0 = cfg.optimizer.lr;
-  const opts = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise };
-  const history: EpochRecord[] = [];
-  let best = { epoch: -1, nll: Infinity, params: model.snapshotParams() };
-  let stopped: TrainSummary['stopped'] = 'epochs';
-  let trainTime = 0;
-  const t0 = now();
-  for (let e = 0; e < epochs; e++) {
-    const lr = decayEpochs > 0 ? lr0 * (1 - (1 - decayTo) * Math.min(1, e / decayEpochs)) : lr0;
-    model.setLearningRate(lr);
+  const s = new TrainSchedule(model, cfg);
+  for (let e = 0; e < s.epochs; e++) {
+    s.beginEpoch(e);
     const plans = data.train.epoch(e);
     let loss = 0, frames = 0;
-    const ts = now();
     plans.forEach((plan, i) => {
-      const r = fillAndRun(model, data.train, plan, () => model.trainStepInPlace(plan.T, plan.B, opts));
+      const r = fillAndRun(model, data.train, plan, () => model.trainStepInPlace(plan.T, plan.B, s.updateOptions));
       loss += r.loss;
       frames += r.frames;
       cfg.onBatch?.(i + 1, plans.length);
     });
-    const seconds = (now() - ts) / 1000;
-    trainTime += seconds;
+    const seconds = s.endUpdates();
     const validNll = evaluateNll(model, data.valid);
     const trainNll = cfg.evalTrain === false ? NaN : evaluateNll(model, data.train);
-    const isBest = validNll < best.nll;
-    if (isBest) best = { epoch: e, nll: validNll, params: model.snapshotParams() };
-    const rec: EpochRecord = { epoch: e, trainNll, trainLossNoisy: loss / frames, validNll, trainSeconds: seconds, elapsed: (now() - t0) / 1000, lr, best: isBest };
-    history.push(rec);
-    cfg.onEpoch?.(rec);
-    if (e - best.epoch >= patience) { stopped = 'patience'; break; }
-    if (trainTime >= timeLimit) { stopped = 'time'; break; }
+    if (s.endEpoch(e, { loss, frames, seconds, validNll, trainNll })) break;
   }
-  model.restoreParams(best.params);
-  return { history, bestEpoch: best.epoch, bestValidNll: best.nll, stopped, seconds: (now() - t0) / 1000 };
+  return s.finish();
 }

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'E_FORMAT'   // a file that is truncated, oversized, malformed or inconsistent
   | 'E_DISPOSED' // use after dispose()
   | 'E_NOT_FOUND'// a data set or file that is not where it was looked for
-  | 'E_KERNEL';  // a contract check inside the WebAssembly core failed (debug build)
+  | 'E_KERNEL'   // a contract check inside the WebAssembly core failed (debug build)
+  | 'E_DIVERGED'// a training step's loss or gradient was not finite (the parameters were kept)
+  | 'E_MEMORY'; // the model would need more WebAssembly memory than the engine can give
 
 export class GatedRnnError extends Error {
   readonly code: ErrorCode;
@@ -21,12 +23,20 @@ export class GatedRnnError extends Error {
 }
 export class ConfigError extends GatedRnnError { constructor(m: string) { super('E_CONFIG', m); } }
 export class ShapeError extends GatedRnnError { constructor(m: string) { super('E_SHAPE', m); } }
-export class ValueError extends GatedRnnError { constructor(m: string) { super('E_VALUE', m); } }
+export class ValueError extends GatedRnnError { constructor(m: string, code: ErrorCode = 'E_VALUE') { super(code, m); } }
 export class EmptyError extends GatedRnnError { constructor(m: string) { super('E_EMPTY', m); } }
 export class FormatError extends GatedRnnError { constructor(m: string) { super('E_FORMAT', m); } }
 export class DisposedError extends GatedRnnError { constructor(m: string) { super('E_DISPOSED', m); } }
 export class NotFoundError extends GatedRnnError { constructor(m: string) { super('E_NOT_FOUND', m); } }
 export class KernelError extends GatedRnnError { constructor(m: string) { super('E_KERNEL', m); } }
+/** A training step whose loss or gradient norm is not finite; the parameters were not updated.
+ *  `step` is the number the update would have had (1 = the first after setOptimizer). A kind of
+ *  ValueError (a value out of its domain), with its own code. */
+export class DivergedError extends ValueError {
+  constructor(m: string, readonly step = 0) { super(m, 'E_DIVERGED'); }
+}
+/** The arena a model (or a batch shape) needs is larger than WebAssembly memory can hold. */
+export class MemoryError extends GatedRnnError { constructor(m: string) { super('E_MEMORY', m); } }
 
 /** Throws ValueError naming `what` and the first bad index if `a` holds NaN or ±Infinity. */
 export function assertFinite(a: ArrayLike<number>, what: string): void {

@@ -3,7 +3,7 @@
 // the head and its loss, backward through time, the optimizer). No math happens here.
 import { Core, type BuildKind } from '../wasm.js';
 import { Layout, Bump, type Slot } from '../layout.js';
-import { ConfigError, DisposedError, EmptyError, ShapeError, ValueError, assertFinite } from '../errors.js';
+import { ConfigError, DisposedError, DivergedError, EmptyError, ShapeError, ValueError, assertFinite } from '../errors.js';
 import { resolveConfig, publicConfig, recurrentParamCount, type ResolvedConfig } from './config.js';
 import { fillOrthogonalBlocks } from './init.js';
 import { Rng } from '../data/rng.js';
@@ -525,7 +525,7 @@ export class Model {
     const n = this.layout.floats;
     const gradNorm = Math.sqrt(k('sum_sq_f32')(this.gradsPtr, n));
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      throw new ValueError(`training step ${this.step + 1} diverged: loss ${loss}, gradient norm ${gradNorm}; parameters were not updated (lower the learning rate or clip the gradient)`);
+      throw new DivergedError(`training step ${this.step + 1} diverged: loss ${loss}, gradient norm ${gradNorm}; parameters were not updated (lower the learning rate or clip the gradient)`, this.step + 1);
     }
     if (clipNorm !== undefined && gradNorm > clipNorm) k('scale_f32')(this.gradsPtr, n, clipNorm / gradNorm);
     const o = this.optimizer!, p = this.paramsPtr, g = this.gradsPtr, [s0, s1, s2] = this.optPtr;

@@ -21,7 +21,7 @@ import type { BuildKind } from '../wasm.js';
 import type { Model, TrainOptions, TrainResult } from '../model/model.js';
 import type { LossResult } from '../model/types.js';
 import {
-  ConfigError, DisposedError, EmptyError, FormatError, GatedRnnError, KernelError, NotFoundError, ShapeError, ValueError,
+  ConfigError, DisposedError, DivergedError, EmptyError, FormatError, GatedRnnError, KernelError, MemoryError, NotFoundError, ShapeError, ValueError,
 } from '../errors.js';
 import * as P from './protocol.js';
 import type { ReplicaInit, RebindMessage } from './worker-node.js';
@@ -51,7 +51,7 @@ export interface ParallelStats {
 }
 
 const ERRORS: Record<string, new (m: string) => GatedRnnError> = {
-  ConfigError, ShapeError, ValueError, EmptyError, FormatError, DisposedError, NotFoundError, KernelError,
+  ConfigError, ShapeError, ValueError, EmptyError, FormatError, DisposedError, NotFoundError, KernelError, DivergedError, MemoryError,
 };
 
 /** The same typed error the replica threw, with the shard named. */

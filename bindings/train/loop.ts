@@ -1,0 +1,101 @@
+// The one training loop. It is written once, as a generator that yields every step's result
+// (a value or a promise), and run by two drivers: `runSync` for a Model on this thread and
+// `runAsync` for a ParallelTrainer whose steps await worker threads. Both see the same
+// schedule, records and divergence handling. Platform-neutral.
+import { DivergedError, EmptyError } from '../errors.js';
+import type { Model, TrainOptions, TrainResult } from '../model/model.js';
+import type { LossResult } from '../model/types.js';
+import type { Batcher, CategoricalBatcher, BatchPlan } from '../data/batcher.js';
+import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
+
+export type AnyBatcher = Batcher | CategoricalBatcher;
+
+/** A value now (one thread) or later (worker threads). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A loop written once: it yields each step's result (value or promise) and is resumed with
+ *  the settled value; a driver below runs it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Steps<R> = Generator<unknown, R, any>;
+
+/** What the loop trains through: a Model itself, or a ParallelTrainer of one. */
+export interface TrainTarget {
+  /** Views of the (T, B) batch buffers for a batcher to fill in place. */
+  batchViews(T: number, B: number): { x: Float32Array; y: Float32Array | Int32Array; mask: Float32Array };
+  /** One update from the batch in batchViews(T, B). */
+  trainStepInPlace(T: number, B: number, opts: TrainOptions): MaybePromise<TrainResult>;
+  /** Summed loss on clean weights of the batch in batchViews(T, B). */
+  evaluateInPlace(T: number, B: number): MaybePromise<LossResult>;
+}
+
+/** The data of a training run. `trainEval` scores the training set each epoch (default
+ *  `train`; pass whole sequences here when `train` cuts them into chunks). */
+export interface TrainData { train: AnyBatcher; valid: AnyBatcher; trainEval?: AnyBatcher }
+
+function fill(target: TrainTarget, batcher: AnyBatcher, plan: BatchPlan): void {
+  (batcher as Batcher).fill(plan, target.batchViews(plan.T, plan.B) as { x: Float32Array; y: Float32Array; mask: Float32Array });
+}
+
+/** Mean NLL per predicted frame over every item of the batcher (yields each batch's loss). */
+export function* nllSteps(target: TrainTarget, batcher: AnyBatcher): Steps<number> {
+  let loss = 0, frames = 0;
+  for (const plan of batcher.epoch(0)) {
+    fill(target, batcher, plan);
+    const r: LossResult = yield target.evaluateInPlace(plan.T, plan.B);
+    loss += r.loss;
+    frames += r.frames;
+  }
+  if (!(frames > 0)) throw new EmptyError('the data to evaluate have no predicted frames (an empty set, or every step masked)');
+  return loss / frames;
+}
+
+/** Epochs of updates with early stopping; ends with the best parameters in the model. */
+export function* trainSteps(model: Model, target: TrainTarget, data: TrainData, cfg: TrainConfig): Steps<TrainSummary> {
+  const s = new TrainSchedule(model, cfg);
+  try {
+    for (let e = 0; e < s.epochs; e++) {
+      s.beginEpoch(e);
+      const plans = data.train.epoch(e);
+      let loss = 0, frames = 0;
+      for (let i = 0; i < plans.length; i++) {
+        fill(target, data.train, plans[i]);
+        const r: TrainResult = yield target.trainStepInPlace(plans[i].T, plans[i].B, s.updateOptions);
+        loss += r.loss;
+        frames += r.frames;
+        cfg.onBatch?.(i + 1, plans.length);
+      }
+      const seconds = s.endUpdates();
+      const validNll = yield* nllSteps(target, data.valid);
+      const trainNll = cfg.evalTrain === false ? NaN : yield* nllSteps(target, data.trainEval ?? data.train);
+      if (s.endEpoch(e, { loss, frames, seconds, validNll, trainNll })) break;
+    }
+  } catch (e) {
+    if (!(e instanceof DivergedError) || !s.diverged(e.message)) throw e;
+  }
+  return s.finish();
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Runs a loop whose every step is synchronous. */
+export function runSync<R>(g: Steps<R>): R {
+  let r = g.next();
+  while (!r.done) {
+    if (isPromise(r.value)) throw new TypeError('runSync: a training step returned a promise; use runAsync');
+    r = g.next(r.value);
+  }
+  return r.value;
+}
+
+/** Runs a loop, awaiting the steps that return promises; a rejection is thrown into the loop. */
+export async function runAsync<R>(g: Steps<R>): Promise<R> {
+  let r = g.next();
+  while (!r.done) {
+    let v: unknown;
+    try { v = await r.value; } catch (e) { r = g.throw(e); continue; }
+    r = g.next(v);
+  }
+  return r.value;
+}

@@ -1,0 +1,149 @@
+// The epoch-level bookkeeping of training: the learning-rate schedule, early stopping on the
+// validation NLL, the best parameters, the time limit and the records. The loop (loop.ts) only
+// runs the batches. Platform-neutral.
+import { ConfigError } from '../errors.js';
+import type { Model } from '../model/model.js';
+import type { OptimizerConfig } from '../optim/optimizer.js';
+
+export interface TrainConfig {
+  /** Most epochs (default 100). */
+  epochs?: number;
+  optimizer: OptimizerConfig;
+  /** Rescale the gradient to this L2 norm when larger (paper: 1). */
+  clipNorm?: number;
+  /** σ of the weight noise during training (paper: 0.075). */
+  weightNoise?: number;
+  /** Stop after this many epochs without a better validation NLL (default 10). */
+  patience?: number;
+  /** Linear decay of the learning rate to `lrDecayTo`·lr over `lrDecayEpochs` (paper code: to 1% over 500). */
+  lrDecayEpochs?: number;
+  lrDecayTo?: number;
+  /** Stop when the training time exceeds this many seconds (checked after each epoch). */
+  timeLimitSeconds?: number;
+  /** Also evaluate the training set on clean weights each epoch (default true). */
+  evalTrain?: boolean;
+  /** A diverged update (DivergedError): 'throw' it (default; the model keeps the parameters of
+   *  the step before) or 'stop' training, put back the best parameters and return a summary
+   *  with `stopped: 'diverged'` — what a learning-rate grid wants. */
+  onDiverge?: 'throw' | 'stop';
+  /** Called after every epoch. */
+  onEpoch?: (r: EpochRecord) => void;
+  /** Called after every batch with (batches done in this epoch, batches in the epoch). */
+  onBatch?: (done: number, total: number) => void;
+  /** Time source in milliseconds (default performance.now). */
+  now?: () => number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean NLL per predicted frame (nats) on the training set, clean weights (NaN if evalTrain is off). */
+  trainNll: number;
+  /** Mean training loss per frame during the epoch (with weight noise). */
+  trainLossNoisy: number;
+  validNll: number;
+  /** Seconds spent in training updates this epoch. */
+  trainSeconds: number;
+  /** Training seconds summed over the epochs so far, this one included. */
+  trainSecondsTotal: number;
+  /** Seconds since training started, evaluation included. */
+  elapsed: number;
+  lr: number;
+  best: boolean;
+}
+
+export interface TrainSummary {
+  history: EpochRecord[];
+  /** Index into history of the best validation NLL (−1 if no epoch finished). */
+  bestEpoch: number;
+  bestValidNll: number;
+  /** Why training stopped. */
+  stopped: 'epochs' | 'patience' | 'time' | 'diverged';
+  /** The divergence message when stopped = 'diverged'. */
+  error?: string;
+  seconds: number;
+}
+
+function positive(v: number | undefined, def: number, what: string, integer = false): number {
+  const x = v ?? def;
+  if (typeof x !== 'number' || !(x > 0) || (integer && !Number.isInteger(x))) throw new ConfigError(`${what} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+  return x;
+}
+
+export class TrainSchedule {
+  readonly epochs: number;
+  readonly updateOptions: { clipNorm?: number; weightNoise?: number };
+  private readonly patience: number;
+  private readonly now: () => number;
+  private readonly timeLimit: number;
+  private readonly history: EpochRecord[] = [];
+  private best: { epoch: number; nll: number; params: Float32Array };
+  private stopped: TrainSummary['stopped'] = 'epochs';
+  private error: string | undefined;
+  private trainTime = 0;
+  private readonly t0: number;
+  private epochStart = 0;
+  private lr = 0;
+
+  constructor(private readonly model: Model, private readonly cfg: TrainConfig) {
+    this.epochs = positive(cfg.epochs, 100, 'epochs', true);
+    this.patience = positive(cfg.patience, 10, 'patience', true);
+    this.now = cfg.now ?? (() => performance.now());
+    if (cfg.timeLimitSeconds !== undefined) positive(cfg.timeLimitSeconds, 1, 'timeLimitSeconds');
+    this.timeLimit = cfg.timeLimitSeconds ?? Infinity;
+    if (cfg.onDiverge !== undefined && cfg.onDiverge !== 'throw' && cfg.onDiverge !== 'stop') {
+      throw new ConfigError(`onDiverge must be 'throw' or 'stop', got ${JSON.stringify(cfg.onDiverge)}`);
+    }
+    this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise };
+    model.setOptimizer(cfg.optimizer);
+    this.best = { epoch: -1, nll: Infinity, params: model.snapshotParams() };
+    this.t0 = this.now();
+  }
+
+  /** Sets epoch e's learning rate (linear decay if asked) and starts its clock. */
+  beginEpoch(e: number): void {
+    const { lrDecayEpochs = 0, lrDecayTo = 0.01 } = this.cfg, lr0 = this.cfg.optimizer.lr;
+    this.lr = lrDecayEpochs > 0 ? lr0 * (1 - (1 - lrDecayTo) * Math.min(1, e / lrDecayEpochs)) : lr0;
+    this.model.setLearningRate(this.lr);
+    this.epochStart = this.now();
+  }
+
+  /** Seconds of training updates in the epoch so far (call before evaluating). */
+  endUpdates(): number {
+    const seconds = (this.now() - this.epochStart) / 1000;
+    this.trainTime += seconds;
+    return seconds;
+  }
+
+  /** Records epoch e; returns true when training should stop. */
+  endEpoch(e: number, r: { loss: number; frames: number; seconds: number; validNll: number; trainNll: number }): boolean {
+    const isBest = r.validNll < this.best.nll;
+    if (isBest) this.best = { epoch: e, nll: r.validNll, params: this.model.snapshotParams() };
+    const rec: EpochRecord = {
+      epoch: e, trainNll: r.trainNll, trainLossNoisy: r.loss / r.frames, validNll: r.validNll,
+      trainSeconds: r.seconds, trainSecondsTotal: this.trainTime, elapsed: (this.now() - this.t0) / 1000, lr: this.lr, best: isBest,
+    };
+    this.history.push(rec);
+    this.cfg.onEpoch?.(rec);
+    if (e - this.best.epoch >= this.patience) { this.stopped = 'patience'; return true; }
+    if (this.trainTime >= this.timeLimit) { this.stopped = 'time'; return true; }
+    return false;
+  }
+
+  /** A diverged update: true if training should stop quietly (onDiverge 'stop'), false if the
+   *  error should propagate. */
+  diverged(message: string): boolean {
+    if (this.cfg.onDiverge !== 'stop') return false;
+    this.stopped = 'diverged';
+    this.error = message;
+    return true;
+  }
+
+  /** Puts back the best parameters and summarises the run. */
+  finish(): TrainSummary {
+    this.model.restoreParams(this.best.params);
+    const bestEpoch = this.history.findIndex((h) => h.epoch === this.best.epoch);
+    const s: TrainSummary = { history: this.history, bestEpoch, bestValidNll: this.best.nll, stopped: this.stopped, seconds: (this.now() - this.t0) / 1000 };
+    if (this.error !== undefined) s.error = this.error;
+    return s;
+  }
+}

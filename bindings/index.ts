@@ -1,6 +1,6 @@
 // Platform-neutral exports (no Node built-ins): shared by bindings/node.ts and bindings/browser.ts.
 export * from './errors.js';
-export type { ModelConfig, Batch, LossResult, Unit, HeadType } from './model/types.js';
+export type { ModelConfig, Batch, BatchViews, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
 export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult } from './model/model.js';
 export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION } from './model/file.js';
 export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/optimizer.js';
@@ -10,4 +10,8 @@ export { Core, instantiateCore, RELAXED_PROBE, type BuildKind } from './wasm.js'
 export { Batcher, CategoricalBatcher, type BatcherOptions, type BatchPlan } from './data/batcher.js';
 export { syntheticMusic, type SyntheticOptions } from './data/synthetic.js';
 export { validatePianoRollDataset, notesToFrames, framesToNotes, NOTE_MIN, NOTE_MAX, PIANO_UNITS, type NoteSequence, type PianoRollDataset } from './data/pianoroll.js';
-export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary } from './train/trainer.js';
+export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary, type TrainData } from './train/trainer.js';
+export { registerHead, headTypes, getHead } from './head/registry.js';
+export type { HeadDef, HeadConfig, ResolvedHead, HeadContext } from './head/types.js';
+export type { ParamSpec } from './model/params.js';
+export type { Kernels, KernelName, Ptr, CellKind } from './kernels.js';

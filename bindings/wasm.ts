@@ -1,11 +1,9 @@
 // Instantiates the WebAssembly core and gives typed-array views into its memory.
 // Platform-neutral: the bytes come from bindings/node.ts (fs) or bindings/browser.ts (fetch).
-// Views are never cached: memory.grow detaches every earlier view (see STYLE: tfjs-backend-wasm).
-import { KernelError } from './errors.js';
-
-/** Every export is a flat function over numbers (byte pointers and element counts). */
-export type KernelFn = (...args: number[]) => number;
-export interface CoreExports { memory: WebAssembly.Memory; [name: string]: KernelFn | WebAssembly.Memory; }
+// Views are never cached: memory.grow detaches every earlier view (tfjs-backend-wasm makes the
+// same choice for the same reason).
+import { KernelError, MemoryError } from './errors.js';
+import { bindKernels, type Kernels, type KernelName } from './kernels.js';
 
 export type BuildKind = 'simd' | 'relaxed' | 'debug';
 
@@ -22,29 +20,52 @@ export const RELAXED_PROBE: Uint8Array<ArrayBuffer> = (() => {
   ]);
 })();
 
+/** Bytes a 32-bit WebAssembly memory can address at most (65536 pages of 64 KiB). */
+export const MAX_MEMORY_BYTES = 65536 * 65536;
+
 export class Core {
-  readonly exports: CoreExports;
+  /** The kernels, typed and bound once (bindings/kernels.ts). */
+  readonly k: Kernels;
   readonly build: BuildKind;
+  readonly memory: WebAssembly.Memory;
   constructor(instance: WebAssembly.Instance, build: BuildKind) {
-    this.exports = instance.exports as unknown as CoreExports;
+    this.k = bindKernels(instance.exports, build);
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) throw new KernelError(`the WebAssembly core (build ${build}) exports no memory`);
+    this.memory = memory;
     this.build = build;
   }
-  get memory(): WebAssembly.Memory { return this.exports.memory; }
-  fn(name: string): KernelFn {
-    const f = this.exports[name];
+  /** For tests and benchmarks that walk a family of kernels by name (SIMD vs scalar twins). */
+  fn<K extends KernelName>(name: K): Kernels[K] {
+    const f = this.k[name];
     if (typeof f !== 'function') throw new KernelError(`the WebAssembly core has no export '${name}' (build ${this.build})`);
-    return f as KernelFn;
+    return f;
   }
   /** A fresh Float32Array view of n elements at byte offset ptr. */
   f32(ptr: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, n); }
   i32(ptr: number, n: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, n); }
   u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, n); }
-  /** Grows memory so that [0, bytes) is addressable. Detaches all earlier views. */
-  ensureBytes(bytes: number): void {
+  /** Grows memory so that [0, bytes) is addressable. Detaches all earlier views. Refuses, with a
+   *  MemoryError naming the size, what 32-bit memory cannot hold or the engine will not give. */
+  ensureBytes(bytes: number, what = 'the model'): void {
     const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    if (bytes <= have) return;
+    if (!(bytes <= MAX_MEMORY_BYTES)) {
+      throw new MemoryError(`${what} needs ${formatBytes(bytes)} of WebAssembly memory; a 32-bit WebAssembly memory holds at most ${formatBytes(MAX_MEMORY_BYTES)}`);
+    }
+    try { this.memory.grow(Math.ceil((bytes - have) / 65536)); } catch (e) {
+      throw new MemoryError(`${what} needs ${formatBytes(bytes)} of WebAssembly memory and the engine refused to grow it from ${formatBytes(have)} (${(e as Error).message})`);
+    }
   }
-  heapBase(): number { return this.fn('heap_base')(); }
+  heapBase(): number { return this.k.heap_base(); }
+}
+
+/** 1536 → "1.5 KiB"; 3·2³⁰ → "3.00 GiB". */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0, x = n;
+  while (x >= 1024 && i < units.length - 1) { x /= 1024; i++; }
+  return i === 0 ? `${n} bytes` : `${x.toFixed(x < 10 ? 2 : 1)} ${units[i]}`;
 }
 
 function readAsString(memory: WebAssembly.Memory, ptr: number): string {
@@ -68,6 +89,7 @@ export async function instantiateCore(module: WebAssembly.Module, build: BuildKi
     },
   };
   const instance = await WebAssembly.instantiate(module, imports);
-  memory = (instance.exports as unknown as CoreExports).memory;
-  return new Core(instance, build);
+  const core = new Core(instance, build);
+  memory = core.memory;
+  return core;
 }

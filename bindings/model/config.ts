@@ -1,7 +1,10 @@
 // Validation of a ModelConfig and what follows from it: the cell kind of the WebAssembly core
-// (docs/DESIGN.md "Cell kinds"), the gate count and the parameter table.
+// (docs/DESIGN.md "Cell kinds"), the gate count, and the head's shapes (bindings/head/).
 import { ConfigError } from '../errors.js';
-import type { ModelConfig, Unit, HeadType } from './types.js';
+import type { CellKind } from '../kernels.js';
+import { resolveHead } from '../head/registry.js';
+import type { ResolvedHead } from '../head/types.js';
+import type { ModelConfig, Unit } from './types.js';
 
 export interface ResolvedConfig {
   unit: Unit;
@@ -10,17 +13,19 @@ export interface ResolvedConfig {
   inputSize: number;
   hiddenSize: number;
   layers: number;
-  head: { type: HeadType; size: number };
+  head: ResolvedHead;
   seed: number;
   /** Cell kind of the core: 0 tanh, 1 LSTM, 2 LSTM+peepholes, 3 GRU reset-after, 4 GRU reset-before. */
-  kind: number;
+  kind: CellKind;
   /** Gate blocks: 1, 4 or 3. */
   gates: number;
 }
 
-const MAX_SIZE = 1 << 16;
+export const MAX_INPUT_SIZE = 1 << 16;
+export const MAX_HIDDEN_SIZE = 8192;
+export const MAX_LAYERS = 64;
 
-function positiveInt(v: unknown, what: string, max = MAX_SIZE): number {
+function positiveInt(v: unknown, what: string, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
     throw new ConfigError(`${what} must be an integer in 1..${max}, got ${JSON.stringify(v)}`);
   }
@@ -37,40 +42,31 @@ export function resolveConfig(c: ModelConfig): ResolvedConfig {
   if (c.resetAfter !== undefined && typeof c.resetAfter !== 'boolean') throw new ConfigError('config.resetAfter must be a boolean');
   if (c.peepholes && unit !== 'lstm') throw new ConfigError(`config.peepholes applies to the LSTM only, not '${unit}'`);
   if (c.resetAfter !== undefined && unit !== 'gru') throw new ConfigError(`config.resetAfter applies to the GRU only, not '${unit}'`);
-  const inputSize = positiveInt(c.inputSize, 'config.inputSize');
-  const hiddenSize = positiveInt(c.hiddenSize, 'config.hiddenSize', 8192);
-  const layers = positiveInt(c.layers ?? 1, 'config.layers', 64);
-  if (!c.head || typeof c.head !== 'object') throw new ConfigError("config.head must be { type: 'bernoulli' | 'softmax', size }");
-  if (c.head.type !== 'bernoulli' && c.head.type !== 'softmax') {
-    throw new ConfigError(`config.head.type must be 'bernoulli' or 'softmax', got ${JSON.stringify(c.head.type)}`);
-  }
-  const headSize = positiveInt(c.head.size, 'config.head.size');
-  if (c.head.type === 'softmax' && headSize < 2) throw new ConfigError('a softmax head needs at least 2 classes');
+  const inputSize = positiveInt(c.inputSize, 'config.inputSize', MAX_INPUT_SIZE);
+  const hiddenSize = positiveInt(c.hiddenSize, 'config.hiddenSize', MAX_HIDDEN_SIZE);
+  const layers = positiveInt(c.layers ?? 1, 'config.layers', MAX_LAYERS);
+  const head = resolveHead(c.head);
   const seed = c.seed ?? 1;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new ConfigError(`config.seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
   }
   const peepholes = unit === 'lstm' && !!c.peepholes;
   const resetAfter = unit === 'gru' ? (c.resetAfter ?? true) : false;
-  const kind = unit === 'tanh' ? 0 : unit === 'lstm' ? (peepholes ? 2 : 1) : (resetAfter ? 3 : 4);
+  const kind: CellKind = unit === 'tanh' ? 0 : unit === 'lstm' ? (peepholes ? 2 : 1) : (resetAfter ? 3 : 4);
   const gates = unit === 'tanh' ? 1 : unit === 'lstm' ? 4 : 3;
-  return { unit, peepholes, resetAfter, inputSize, hiddenSize, layers, head: { type: c.head.type, size: headSize }, seed, kind, gates };
+  return { unit, peepholes, resetAfter, inputSize, hiddenSize, layers, head, seed, kind, gates };
 }
 
 /** The config as written into model files (only the user-facing keys). */
 export function publicConfig(r: ResolvedConfig): ModelConfig {
-  const c: ModelConfig = { unit: r.unit, inputSize: r.inputSize, hiddenSize: r.hiddenSize, layers: r.layers, head: { ...r.head }, seed: r.seed };
+  const c: ModelConfig = { unit: r.unit, inputSize: r.inputSize, hiddenSize: r.hiddenSize, layers: r.layers, head: { ...r.head.config }, seed: r.seed };
   if (r.unit === 'lstm') c.peepholes = r.peepholes;
   if (r.unit === 'gru') c.resetAfter = r.resetAfter;
   return c;
 }
 
-/** Parameters of the recurrent layers, counting both bias vectors (as PyTorch does). */
-export function recurrentParamCount(r: ResolvedConfig): number {
-  let n = 0;
-  for (let l = 0; l < r.layers; l++) {
-    const I = l === 0 ? r.inputSize : r.hiddenSize, GH = r.gates * r.hiddenSize;
-    n += I * GH + r.hiddenSize * GH + 2 * GH + (r.peepholes ? 3 * r.hiddenSize : 0);
-  }
-  return n;
+/** "lstm (peepholes) 1-layer I=88 H=36 bernoulli-88", for messages. */
+export function describeConfig(c: ResolvedConfig): string {
+  const variant = c.unit === 'lstm' ? (c.peepholes ? ' (peepholes)' : '') : c.unit === 'gru' ? (c.resetAfter ? ' (reset-after)' : ' (reset-before)') : '';
+  return `${c.unit}${variant} ${c.layers}-layer I=${c.inputSize} H=${c.hiddenSize} ${c.head.type}-${c.head.size}`;
 }

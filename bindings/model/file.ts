@@ -1,8 +1,9 @@
 // Model files: safetensors with PyTorch state_dict names (README "Model files").
 // Metadata keys: format = "gatedrnn", format_version = "1", config = JSON of the ModelConfig.
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
-import { FormatError, GatedRnnError } from '../errors.js';
-import { resolveConfig } from './config.js';
+import { FormatError } from '../errors.js';
+import { resolveConfig, describeConfig, type ResolvedConfig } from './config.js';
+import { paramTable } from './params.js';
 import { Model } from './model.js';
 import type { Core } from '../wasm.js';
 import type { ModelConfig } from './types.js';
@@ -37,32 +38,21 @@ export function parseModelFile(bytes: Uint8Array, config?: ModelConfig): { confi
       throw new FormatError('model file: __metadata__.config is not valid JSON');
     }
   }
-  let resolved;
+  let resolved: ResolvedConfig;
   try { resolved = resolveConfig(cfg); } catch (e) {
     throw new FormatError(`model file: its config is invalid: ${(e as Error).message}`);
   }
   return { config: cfg, tensors: checkTensors(file.tensors, resolved) };
 }
 
-function checkTensors(tensors: Map<string, Tensor>, c: ReturnType<typeof resolveConfig>): Map<string, Tensor> {
-  const H = c.hiddenSize, GH = c.gates * H, O = c.head.size;
-  const want = new Map<string, number[]>();
-  for (let l = 0; l < c.layers; l++) {
-    const I = l === 0 ? c.inputSize : H;
-    want.set(`weight_ih_l${l}`, [GH, I]);
-    want.set(`weight_hh_l${l}`, [GH, H]);
-    want.set(`bias_ih_l${l}`, [GH]);
-    want.set(`bias_hh_l${l}`, [GH]);
-    if (c.peepholes) want.set(`weight_peephole_l${l}`, [3, H]);
-  }
-  want.set('head.weight', [O, H]);
-  want.set('head.bias', [O]);
+function checkTensors(tensors: Map<string, Tensor>, c: ResolvedConfig): Map<string, Tensor> {
+  const want = new Map(paramTable(c).map((s) => [s.name, s.fileShape]));
   for (const name of tensors.keys()) {
-    if (!want.has(name)) throw new FormatError(`model file: unexpected tensor '${name}' for a ${describe(c)} model`);
+    if (!want.has(name)) throw new FormatError(`model file: unexpected tensor '${name}' for a ${describeConfig(c)} model`);
   }
   for (const [name, shape] of want) {
     const t = tensors.get(name);
-    if (!t) throw new FormatError(`model file: tensor '${name}' [${shape}] is missing for a ${describe(c)} model`);
+    if (!t) throw new FormatError(`model file: tensor '${name}' [${shape}] is missing for a ${describeConfig(c)} model`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new FormatError(`model file: tensor '${name}' has shape [${t.shape}], the config needs [${shape}]`);
     }
@@ -73,11 +63,6 @@ function checkTensors(tensors: Map<string, Tensor>, c: ReturnType<typeof resolve
   return tensors;
 }
 
-function describe(c: ReturnType<typeof resolveConfig>): string {
-  const variant = c.unit === 'lstm' ? (c.peepholes ? ' (peepholes)' : '') : c.unit === 'gru' ? (c.resetAfter ? ' (reset-after)' : ' (reset-before)') : '';
-  return `${c.unit}${variant} ${c.layers}-layer I=${c.inputSize} H=${c.hiddenSize} ${c.head.type}-${c.head.size}`;
-}
-
 /** A model built from a parsed file on the given core. */
 export function modelFromParsed(parsed: { config: ModelConfig; tensors: Map<string, Tensor> }, core: Core): Model {
   const model = new Model(parsed.config, core);
@@ -85,4 +70,3 @@ export function modelFromParsed(parsed: { config: ModelConfig; tensors: Map<stri
   return model;
 }
 
-export { GatedRnnError };

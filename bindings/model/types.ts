@@ -1,7 +1,9 @@
 // Public types of the model API. See README "API".
+import type { HeadConfig } from '../head/types.js';
 
 export type Unit = 'tanh' | 'lstm' | 'gru';
-export type HeadType = 'bernoulli' | 'softmax';
+/** A registered head type (bindings/head/registry.ts): 'bernoulli' and 'softmax' are built in. */
+export type HeadType = 'bernoulli' | 'softmax' | (string & {});
 
 export interface ModelConfig {
   unit: Unit;
@@ -14,9 +16,10 @@ export interface ModelConfig {
   hiddenSize: number;
   /** Stacked recurrent layers (default 1). */
   layers?: number;
-  /** Output head: independent sigmoids ('bernoulli', targets in [0,1]) or a softmax over
-   *  `size` classes ('softmax', targets are class indices). */
-  head: { type: HeadType; size: number };
+  /** Output head: independent sigmoids ('bernoulli', targets in [0,1]), a softmax over
+   *  `size` classes ('softmax', targets are class indices), or another registered head with
+   *  its own options. */
+  head: HeadConfig & { type: HeadType };
   /** Seed of the parameter initialisation (default 1). */
   seed?: number;
 }
@@ -27,7 +30,8 @@ export interface Batch {
   B: number;
   /** (T, B, inputSize) */
   x: Float32Array;
-  /** bernoulli head: (T, B, O) values in [0, 1]; softmax head: (T, B) class indices. */
+  /** bernoulli head: (T, B, O) values in [0, 1]; softmax head: (T, B) class indices;
+   *  in general (T, B, head target width) of the head's element type. */
   y: Float32Array | Int32Array;
   /** (T, B): 1 for real steps, 0 for padding; values in between weight a step's loss.
    *  Omitted = all ones. */
@@ -43,4 +47,35 @@ export interface LossResult {
   loss: number;
   /** Σ of the mask: the number of unmasked steps for a 0/1 mask. */
   frames: number;
+}
+
+/** The batch buffers a batcher fills in place: x (T, B, I), y (T, B, target width), mask (T, B). */
+export interface BatchViews { x: Float32Array; y: Float32Array | Int32Array; mask: Float32Array }
+
+export interface TrainOptions {
+  /** Rescale the gradient to this global L2 norm whenever it is larger (default: no clipping). */
+  clipNorm?: number;
+  /** σ of Gaussian noise added to every input and recurrent matrix for this update (default 0). */
+  weightNoise?: number;
+}
+
+export interface TrainResult extends LossResult {
+  /** Global L2 norm of the gradient of the summed loss before clipping. */
+  gradNorm: number;
+}
+
+export interface ForwardResult extends LossResult {
+  /** (T, B, O): the head's output distribution (sigmoid or softmax probabilities, …). */
+  outputs: Float32Array;
+}
+
+/** What the one training loop (bindings/train/loop.ts) trains through: a Model itself, or a
+ *  ParallelTrainer of one whose steps return promises. */
+export interface TrainTarget {
+  /** Views of the (T, B) batch buffers for a batcher to fill in place. */
+  batchViews(T: number, B: number): BatchViews;
+  /** One update from the batch in batchViews(T, B). */
+  trainStepInPlace(T: number, B: number, opts: TrainOptions): TrainResult | Promise<TrainResult>;
+  /** Summed loss on clean weights of the batch in batchViews(T, B). */
+  evaluateInPlace(T: number, B: number): LossResult | Promise<LossResult>;
 }

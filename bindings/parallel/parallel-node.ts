@@ -19,7 +19,7 @@ import os from 'node:os';
 import { compileCore } from '../core-node.js';
 import type { BuildKind } from '../wasm.js';
 import type { Model, TrainOptions, TrainResult } from '../model/model.js';
-import type { LossResult } from '../model/types.js';
+import type { LossResult, TrainTarget } from '../model/types.js';
 import {
   ConfigError, DisposedError, DivergedError, EmptyError, FormatError, GatedRnnError, KernelError, MemoryError, NotFoundError, ShapeError, ValueError,
 } from '../errors.js';
@@ -71,7 +71,7 @@ function defaultWorkerUrl(): URL {
   return new URL('../../dist/parallel-worker.js', import.meta.url); // bindings/parallel/*.ts (vitest, tsx)
 }
 
-export class ParallelTrainer {
+export class ParallelTrainer implements TrainTarget {
   /** The model that learns; its parameters are the truth the replicas copy. */
   readonly model: Model;
   /** Threads computing shards, the main thread included. */
@@ -102,7 +102,7 @@ export class ParallelTrainer {
     const g = new SharedArrayBuffer(Math.max(1, threads - 1) * n * 4);
     for (let w = 1; w < threads; w++) this.grads.push(new Float32Array(g, (w - 1) * n * 4, n));
     this.errors = new Uint8Array(new SharedArrayBuffer(Math.max(1, threads - 1) * P.ERROR_BYTES));
-    this.dims = { I: c.inputSize, Y: c.head.type === 'softmax' ? 1 : c.head.size };
+    this.dims = { I: c.inputSize, Y: c.head.targetWidth };
   }
 
   /** Starts threads − 1 workers, each with a replica of `model`. */
@@ -181,7 +181,7 @@ export class ParallelTrainer {
     const rows = T * B;
     return {
       x: new Float32Array(this.batch, at.x, rows * this.dims.I),
-      y: this.model.config.head.type === 'softmax' ? new Int32Array(this.batch, at.y, rows) : new Float32Array(this.batch, at.y, rows * this.dims.Y),
+      y: this.model.config.head.targetType === 'i32' ? new Int32Array(this.batch, at.y, rows) : new Float32Array(this.batch, at.y, rows * this.dims.Y),
       mask: new Float32Array(this.batch, at.mask, rows),
     };
   }

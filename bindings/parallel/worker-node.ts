@@ -44,7 +44,7 @@ try {
 const n = model.arenaFloats;
 const params = new Float32Array(init.params, 0, n);
 const grads = new Float32Array(init.grads, (w - 1) * n * 4, n);
-const dims: P.BatchDims = { I: model.config.inputSize, Y: model.config.head.type === 'softmax' ? 1 : model.config.head.size };
+const dims: P.BatchDims = { I: model.config.inputSize, Y: model.config.head.targetWidth };
 let batch = new SharedArrayBuffer(0), gen = 0;
 
 /** Takes the batch buffers the main thread posted until this worker has generation `want`.

@@ -3,12 +3,13 @@
 // `runAsync` for a ParallelTrainer whose steps await worker threads. Both see the same
 // schedule, records and divergence handling. Platform-neutral.
 import { DivergedError, EmptyError } from '../errors.js';
-import type { Model, TrainOptions, TrainResult } from '../model/model.js';
-import type { LossResult } from '../model/types.js';
+import type { Model } from '../model/model.js';
+import type { LossResult, TrainResult, TrainTarget } from '../model/types.js';
 import type { Batcher, CategoricalBatcher, BatchPlan } from '../data/batcher.js';
 import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
 
 export type AnyBatcher = Batcher | CategoricalBatcher;
+export type { TrainTarget };
 
 /** A value now (one thread) or later (worker threads). */
 export type MaybePromise<T> = T | Promise<T>;
@@ -17,16 +18,6 @@ export type MaybePromise<T> = T | Promise<T>;
  *  the settled value; a driver below runs it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Steps<R> = Generator<unknown, R, any>;
-
-/** What the loop trains through: a Model itself, or a ParallelTrainer of one. */
-export interface TrainTarget {
-  /** Views of the (T, B) batch buffers for a batcher to fill in place. */
-  batchViews(T: number, B: number): { x: Float32Array; y: Float32Array | Int32Array; mask: Float32Array };
-  /** One update from the batch in batchViews(T, B). */
-  trainStepInPlace(T: number, B: number, opts: TrainOptions): MaybePromise<TrainResult>;
-  /** Summed loss on clean weights of the batch in batchViews(T, B). */
-  evaluateInPlace(T: number, B: number): MaybePromise<LossResult>;
-}
 
 /** The data of a training run. `trainEval` scores the training set each epoch (default
  *  `train`; pass whole sequences here when `train` cuts them into chunks). */

@@ -1,0 +1,35 @@
+// Independent sigmoid outputs (piano rolls: one unit per note): targets in [0, 1], loss
+// Σ softplus(z) − y·z, outputs σ(z). Kernels: assembly/head/bernoulli_nll_f32.ts.
+import { ConfigError, ValueError } from '../errors.js';
+import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
+import { checkSize } from './check.js';
+
+export const bernoulliHead: HeadDef = {
+  type: 'bernoulli',
+  describe: "independent sigmoids over `size` units; targets (T, B, size) in [0, 1]",
+  resolve(cfg: HeadConfig): ResolvedHead {
+    const size = checkSize(cfg, 1);
+    for (const k of Object.keys(cfg)) if (k !== 'type' && k !== 'size') throw new ConfigError(`config.head: the bernoulli head has no option '${k}'`);
+    return { type: 'bernoulli', size, outputs: size, targetWidth: size, targetType: 'f32', config: { type: 'bernoulli', size } };
+  },
+  copyTargets(dst, src, _head, what) {
+    for (let i = 0; i < src.length; i++) {
+      const t = src[i];
+      if (!(t >= 0 && t <= 1)) throw new ValueError(`${what}[${i}] = ${t} is not a probability in [0, 1]`);
+    }
+    dst.set(src);
+  },
+  checkTargets(ctx, y, _mask, _B, _head, what) {
+    if (ctx.k.count_nonfinite_f32(y.byteOffset, y.length) === 0) return;
+    for (let i = 0; i < y.length; i++) {
+      if (!Number.isFinite(y[i])) throw new ValueError(`${what}: element ${i} is ${y[i]}; every value must be finite`);
+    }
+  },
+  loss: (ctx, dz, z, y, mask, N, head) => ctx.k.bernoulli_nll(dz, z, y, mask, N, head.outputs),
+  outputs: (ctx, out, z, N, head) => ctx.k.act_sigmoid_f32_simd(out, z, N * head.outputs),
+  sample(dist, rng) {
+    const y = new Float32Array(dist.length);
+    for (let i = 0; i < dist.length; i++) y[i] = rng.uniform() < dist[i] ? 1 : 0;
+    return y;
+  },
+};

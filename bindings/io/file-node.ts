@@ -1,7 +1,7 @@
 // Node-only file helpers: an atomic write (a reader sees the old file or the new one, never a
 // half-written one) and a read with a size bound (a corrupt or hostile file cannot make us
 // allocate gigabytes).
-import { open, rename, unlink, stat } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { FormatError, NotFoundError, ValueError } from '../errors.js';
@@ -74,9 +74,4 @@ export async function readFileLimited(path: string, maxBytes: number): Promise<U
   } finally {
     await handle.close();
   }
-}
-
-/** True when `path` exists (any kind of entry). */
-export async function pathExists(path: string): Promise<boolean> {
-  try { await stat(path); return true; } catch { return false; }
 }

@@ -10,7 +10,7 @@
 // are packed as separate panel sets so the n block never starts mid-panel.
 import { packed_size, pack_b_f32, pack_bt_f32 } from "../gemm/pack";
 import { tanh4, sigmoid4, tanh1, sigmoid1 } from "../act/act_f32";
-import { at, mm, mm_tn, bias_rows, colsum, add_into } from "./common";
+import { at, mm, mm_tn, bias_rows, colsum_store, add_into } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Packing
@@ -209,7 +209,7 @@ function gru_after_backward(dx: usize, dh0: usize, dW: usize, dU: usize, dbih: u
   mm_tn(simd, dU, G3, hs, H, dG, G4, H, G3, TB);                  // dU += Hprevᵀ·[da_r da_z dhn]
   mm_tn(simd, dW, G3, x, I, dG, G4, I, 2 * H, TB);                // dW_rz += Xᵀ·[da_r da_z]
   mm_tn(simd, at(dW, 2 * H), G3, x, I, at(dG, 3 * H), G4, I, H, TB); // dW_n += Xᵀ·dnx
-  colsum(sums, dG, G4, TB, G4, simd);
+  colsum_store(sums, dG, G4, TB, G4, simd);
   add_into(dbhh, sums, G3);                    // bhh: [da_r da_z dhn]
   add_into(dbih, sums, 2 * H);                 // bih: [da_r da_z dnx]
   add_into(at(dbih, 2 * H), at(sums, 3 * H), H);
@@ -393,7 +393,7 @@ function gru_before_backward(dx: usize, dh0: usize, dW: usize, dU: usize, dbih: 
   mm_tn(simd, dU, G3, hs, H, dG, G3, H, 2 * H, TB);                 // dU_rz += Hprevᵀ·[da_r da_z]
   mm_tn(simd, at(dU, 2 * H), G3, RH, H, at(dG, 2 * H), G3, H, H, TB); // dU_n += (r⊙Hprev)ᵀ·da_n
   mm_tn(simd, dW, G3, x, I, dG, G3, I, G3, TB);                     // dW += Xᵀ·dG
-  colsum(sums, dG, G3, TB, G3, simd);
+  colsum_store(sums, dG, G3, TB, G3, simd);
   add_into(dbih, sums, G3);
   add_into(dbhh, sums, G3);
   if (dx) mm(simd, dx, I, dG, G3, WTp, TB, I, G3);                  // dx += dG·Wᵀ

@@ -6,7 +6,7 @@
 // loop; each step adds h·U and runs one fused pointwise pass (4 lanes + a scalar remainder).
 import { packed_size, pack_b_f32, pack_bt_f32 } from "../gemm/pack";
 import { tanh4, sigmoid4, tanh1, sigmoid1 } from "../act/act_f32";
-import { at, mm, mm_tn, bias_rows, colsum, add_into } from "./common";
+import { at, mm, mm_tn, bias_rows, colsum_store, add_into } from "./common";
 
 // packed = Wp (I→4H) | Up (H→4H) | UTp (Uᵀ, 4H→H) | WTp (Wᵀ, 4H→I)
 export function lstm_packed_size(I: i32, H: i32): i32 {
@@ -263,7 +263,7 @@ export function lstm_backward(
   const TB = T * B;
   mm_tn(simd, dW, G4, x, I, dG, G4, I, G4, TB);  // dW += Xᵀ·dG
   mm_tn(simd, dU, G4, hs, H, dG, G4, H, G4, TB); // dU += Hprevᵀ·dG
-  colsum(sums, dG, G4, TB, G4, simd);
+  colsum_store(sums, dG, G4, TB, G4, simd);
   add_into(dbih, sums, G4);
   add_into(dbhh, sums, G4);
   if (peephole && dpeep) add_into(dpeep, dp, 3 * H);

@@ -58,10 +58,23 @@ export function gru_pack(packed: usize, W: usize, U: usize, I: i32, H: i32, rese
   }
 }
 
-// reset-after:  saved = [r z hn n] (T, B, 4H)
-// reset-before: saved = [r z n] (T, B, 3H) | r⊙h (T, B, H)
+// What forward leaves in `saved` for backward, per step t and batch row b (H floats per part):
+// reset-after:  saved = S rows [r z hn n] (T, B, 4H), interleaved per row
+// reset-before: saved = S rows [r z n] (T, B, 3H) | RH = r⊙h_{t-1} (T, B, H)
+// The two variants happen to total 4H per row; the sum below is written part by part so it
+// follows the layout, not that coincidence.
 export function gru_saved_size(T: i32, B: i32, H: i32, reset_after: bool): i32 {
-  return T * B * 4 * H;
+  const TBH = T * B * H;
+  if (reset_after) {
+    return TBH        // r = σ(a_r): da_r and dhn = dnx⊙r
+      + TBH           // z = σ(a_z): da_z, dnx and the carry dh⊙z
+      + TBH           // hn = h_{t-1}·U_n + bhh_n: da_r = dnx⊙hn⊙r(1−r)
+      + TBH;          // n: dnx = dh⊙(1−z)⊙(1−n²) and da_z's (h − n)
+  }
+  return TBH          // r = σ(a_r): da_r and carry += drh⊙r
+    + TBH             // z = σ(a_z): da_z, da_n and the carry dh⊙z
+    + TBH             // n: da_n = dh⊙(1−z)⊙(1−n²) and da_z's (h − n)
+    + TBH;            // RH = r⊙h_{t-1}: dU_n += RHᵀ·da_n
 }
 
 // reset-after:  work = dG [da_r da_z dhn dnx] (T, B, 4H) | dh carry (B, H) | column sums (4H)

@@ -27,7 +27,9 @@ export function lstm_pack(packed: usize, W: usize, U: usize, I: i32, H: i32): vo
 
 // saved = cs (T+1, B, H) | gates i,f,g,o (T, B, 4H) | tanh(c') (T, B, H)
 export function lstm_saved_size(T: i32, B: i32, H: i32): i32 {
-  return (T + 1) * B * H + T * B * 4 * H + T * B * H;
+  return (T + 1) * B * H  // cs: c_0 (given on entry) … c_T; c_{t-1} for da_f and the peepholes
+    + T * B * 4 * H       // gates i f g o after their nonlinearities, rows of 4H
+    + T * B * H;          // tanh(c_t): da_o and the dh⊙o⊙(1 − tanh²) term of dc
 }
 
 // work = dG (T, B, 4H) | dh carry (B, H) | dc carry (B, H) | column sums (4H) | dpeep sums (3H)

@@ -1,6 +1,6 @@
 // Instantiates the WebAssembly core and gives typed-array views into its memory.
 // Platform-neutral: the bytes come from bindings/node.ts (fs) or bindings/browser.ts (fetch).
-// Views are never cached: memory.grow detaches every earlier view (see STYLE: tfjs-backend-wasm).
+// Views are never cached: memory.grow detaches every earlier view, so each call takes a fresh one.
 import { KernelError } from './errors.js';
 
 /** Every export is a flat function over numbers (byte pointers and element counts). */

@@ -12,7 +12,7 @@
 // the peephole LSTM and the reset-before GRU are compared with PyTorch's plain LSTM and GRU.
 //
 // Cases are sampled in interleaved rounds after a warm-up and the best round reported (this VM's
-// FP throughput drifts: see TOOLCHAIN.md). Kernel time only: no output head, no optimizer.
+// FP throughput drifts: see docs/toolchain.md). Kernel time only: no output head, no optimizer.
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import os from 'node:os';
@@ -40,7 +40,8 @@ const CASES = [
   { kind: 0, I: 20, H: 400 },
 ].filter((c) => `${KIND_NAME[c.kind]}-${c.H}`.includes(FILTER));
 /** PyTorch 1.13 CPU, one thread, B = 32, T = 100, whole training step (head and optimizer
- *  included, TOOLCHAIN.md): a yardstick for the product target, not a like-for-like ratio. */
+ *  included; where these figures come from, and this repo's lower measurement of PyTorch:
+ *  docs/toolchain.md): a yardstick for the product target, not a like-for-like ratio. */
 const PYTORCH = { 'lstm-36': 79e3, 'gru-after-46': 74e3, 'tanh-100': 119e3, 'lstm-195': 18e3 };
 
 function load(build) {
@@ -126,7 +127,7 @@ function time(fn, reps) {
   for (let r = 0; r < reps; r++) fn();
   return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
 }
-/** Best of the rounds: other tenants of this VM only ever add time (see TOOLCHAIN.md). */
+/** Best of the rounds: other tenants of this VM only ever add time (see docs/toolchain.md). */
 const best = (a) => Math.min(...a);
 
 /** PyTorch fwd+bwd ms per `${unit}-${H}`, timed by bench/cells_torch.py. */

@@ -4,7 +4,7 @@
 //   npm run asbuild && node bench/gemm.mjs [--quick] [--filter=substring]
 //
 // Every (build, kernel, shape) case is sampled in interleaved rounds after a warm-up (wasm has
-// no mid-call tier-up, and this VM's FP throughput drifts: TOOLCHAIN.md), and medians are
+// no mid-call tier-up, and this VM's FP throughput drifts: docs/toolchain.md), and medians are
 // reported together with the best sample (on a shared machine the best is the better estimate
 // of what the kernel does uncontended). Flops = 2·M·N·K per call for every kernel, fused or not.
 import { readFileSync } from 'node:fs';

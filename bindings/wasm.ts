@@ -1,7 +1,6 @@
 // Instantiates the WebAssembly core and gives typed-array views into its memory.
 // Platform-neutral: the bytes come from bindings/node.ts (fs) or bindings/browser.ts (fetch).
-// Views are never cached: memory.grow detaches every earlier view (tfjs-backend-wasm makes the
-// same choice for the same reason).
+// Views are never cached: memory.grow detaches every earlier view, so each call takes a fresh one.
 import { KernelError, MemoryError } from './errors.js';
 import { bindKernels, type Kernels, type KernelName } from './kernels.js';
 

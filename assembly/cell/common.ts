@@ -1,6 +1,6 @@
 // Plumbing shared by the three cell files: the GEMM choice (fast kernel or scalar twin), bias
-// rows, column sums and small vector helpers. The cell equations themselves live in
-// rnn_tanh.ts, lstm.ts and gru.ts.
+// rows, column sums (stored, not accumulated) and small vector helpers. The cell equations
+// themselves live in rnn_tanh.ts, lstm.ts and gru.ts.
 import { gemm_f32, gemm_tn_f32 } from "../gemm/index";
 import { gemm_f32_4x8_scalar } from "../gemm/gemm_f32_4x8_scalar";
 import { gemm_tn_f32_4x8_scalar } from "../gemm/gemm_tn_f32_4x8_scalar";
@@ -33,9 +33,11 @@ export function bias_rows(C: usize, ldc: i32, a: usize, b: usize, M: i32, N: i32
   for (let i = 1; i < M; i++) memory.copy(at(C, i * ldc), C, <usize>N << 2);
 }
 
-/** s[n] = Σ_i A[i, n] over M rows of stride lda (s is overwritten, not accumulated). Rows go
- *  four at a time so s is loaded and stored once per four rows. */
-export function colsum(s: usize, A: usize, lda: i32, M: i32, N: i32, simd: bool): void {
+/** s[n] = Σ_i A[i, n] over M rows of stride lda. OVERWRITES s (it is cleared first); the
+ *  exported head kernel colsum_f32 (head/colsum_f32.ts) instead accumulates, db += Σ. The cells
+ *  use this for scratch sums they then add into dbih/dbhh themselves. Rows go four at a time
+ *  so s is loaded and stored once per four rows. */
+export function colsum_store(s: usize, A: usize, lda: i32, M: i32, N: i32, simd: bool): void {
   memory.fill(s, 0, <usize>N << 2);
   const N4 = simd ? N & ~3 : 0;
   let i = 0;

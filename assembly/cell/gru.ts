@@ -10,7 +10,7 @@
 // are packed as separate panel sets so the n block never starts mid-panel.
 import { packed_size, pack_b_f32, pack_bt_f32 } from "../gemm/pack";
 import { tanh4, sigmoid4, tanh1, sigmoid1 } from "../act/act_f32";
-import { at, mm, mm_tn, bias_rows, colsum, add_into } from "./common";
+import { at, mm, mm_tn, bias_rows, colsum_store, add_into } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Packing
@@ -58,10 +58,23 @@ export function gru_pack(packed: usize, W: usize, U: usize, I: i32, H: i32, rese
   }
 }
 
-// reset-after:  saved = [r z hn n] (T, B, 4H)
-// reset-before: saved = [r z n] (T, B, 3H) | r⊙h (T, B, H)
+// What forward leaves in `saved` for backward, per step t and batch row b (H floats per part):
+// reset-after:  saved = S rows [r z hn n] (T, B, 4H), interleaved per row
+// reset-before: saved = S rows [r z n] (T, B, 3H) | RH = r⊙h_{t-1} (T, B, H)
+// The two variants happen to total 4H per row; the sum below is written part by part so it
+// follows the layout, not that coincidence.
 export function gru_saved_size(T: i32, B: i32, H: i32, reset_after: bool): i32 {
-  return T * B * 4 * H;
+  const TBH = T * B * H;
+  if (reset_after) {
+    return TBH        // r = σ(a_r): da_r and dhn = dnx⊙r
+      + TBH           // z = σ(a_z): da_z, dnx and the carry dh⊙z
+      + TBH           // hn = h_{t-1}·U_n + bhh_n: da_r = dnx⊙hn⊙r(1−r)
+      + TBH;          // n: dnx = dh⊙(1−z)⊙(1−n²) and da_z's (h − n)
+  }
+  return TBH          // r = σ(a_r): da_r and carry += drh⊙r
+    + TBH             // z = σ(a_z): da_z, da_n and the carry dh⊙z
+    + TBH             // n: da_n = dh⊙(1−z)⊙(1−n²) and da_z's (h − n)
+    + TBH;            // RH = r⊙h_{t-1}: dU_n += RHᵀ·da_n
 }
 
 // reset-after:  work = dG [da_r da_z dhn dnx] (T, B, 4H) | dh carry (B, H) | column sums (4H)
@@ -209,7 +222,7 @@ function gru_after_backward(dx: usize, dh0: usize, dW: usize, dU: usize, dbih: u
   mm_tn(simd, dU, G3, hs, H, dG, G4, H, G3, TB);                  // dU += Hprevᵀ·[da_r da_z dhn]
   mm_tn(simd, dW, G3, x, I, dG, G4, I, 2 * H, TB);                // dW_rz += Xᵀ·[da_r da_z]
   mm_tn(simd, at(dW, 2 * H), G3, x, I, at(dG, 3 * H), G4, I, H, TB); // dW_n += Xᵀ·dnx
-  colsum(sums, dG, G4, TB, G4, simd);
+  colsum_store(sums, dG, G4, TB, G4, simd);
   add_into(dbhh, sums, G3);                    // bhh: [da_r da_z dhn]
   add_into(dbih, sums, 2 * H);                 // bih: [da_r da_z dnx]
   add_into(at(dbih, 2 * H), at(sums, 3 * H), H);
@@ -393,7 +406,7 @@ function gru_before_backward(dx: usize, dh0: usize, dW: usize, dU: usize, dbih: 
   mm_tn(simd, dU, G3, hs, H, dG, G3, H, 2 * H, TB);                 // dU_rz += Hprevᵀ·[da_r da_z]
   mm_tn(simd, at(dU, 2 * H), G3, RH, H, at(dG, 2 * H), G3, H, H, TB); // dU_n += (r⊙Hprev)ᵀ·da_n
   mm_tn(simd, dW, G3, x, I, dG, G3, I, G3, TB);                     // dW += Xᵀ·dG
-  colsum(sums, dG, G3, TB, G3, simd);
+  colsum_store(sums, dG, G3, TB, G3, simd);
   add_into(dbih, sums, G3);
   add_into(dbhh, sums, G3);
   if (dx) mm(simd, dx, I, dG, G3, WTp, TB, I, G3);                  // dx += dG·Wᵀ

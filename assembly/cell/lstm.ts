@@ -6,7 +6,7 @@
 // loop; each step adds h·U and runs one fused pointwise pass (4 lanes + a scalar remainder).
 import { packed_size, pack_b_f32, pack_bt_f32 } from "../gemm/pack";
 import { tanh4, sigmoid4, tanh1, sigmoid1 } from "../act/act_f32";
-import { at, mm, mm_tn, bias_rows, colsum, add_into } from "./common";
+import { at, mm, mm_tn, bias_rows, colsum_store, add_into } from "./common";
 
 // packed = Wp (I→4H) | Up (H→4H) | UTp (Uᵀ, 4H→H) | WTp (Wᵀ, 4H→I)
 export function lstm_packed_size(I: i32, H: i32): i32 {
@@ -27,7 +27,9 @@ export function lstm_pack(packed: usize, W: usize, U: usize, I: i32, H: i32): vo
 
 // saved = cs (T+1, B, H) | gates i,f,g,o (T, B, 4H) | tanh(c') (T, B, H)
 export function lstm_saved_size(T: i32, B: i32, H: i32): i32 {
-  return (T + 1) * B * H + T * B * 4 * H + T * B * H;
+  return (T + 1) * B * H  // cs: c_0 (given on entry) … c_T; c_{t-1} for da_f and the peepholes
+    + T * B * 4 * H       // gates i f g o after their nonlinearities, rows of 4H
+    + T * B * H;          // tanh(c_t): da_o and the dh⊙o⊙(1 − tanh²) term of dc
 }
 
 // work = dG (T, B, 4H) | dh carry (B, H) | dc carry (B, H) | column sums (4H) | dpeep sums (3H)
@@ -263,7 +265,7 @@ export function lstm_backward(
   const TB = T * B;
   mm_tn(simd, dW, G4, x, I, dG, G4, I, G4, TB);  // dW += Xᵀ·dG
   mm_tn(simd, dU, G4, hs, H, dG, G4, H, G4, TB); // dU += Hprevᵀ·dG
-  colsum(sums, dG, G4, TB, G4, simd);
+  colsum_store(sums, dG, G4, TB, G4, simd);
   add_into(dbih, sums, G4);
   add_into(dbhh, sums, G4);
   if (peephole && dpeep) add_into(dpeep, dp, 3 * H);

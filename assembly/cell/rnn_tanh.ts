@@ -6,7 +6,7 @@
 // gradients as GEMMs over all T·B rows after the loop.
 import { packed_size, pack_b_f32, pack_bt_f32 } from "../gemm/pack";
 import { tanh4, tanh1 } from "../act/act_f32";
-import { at, mm, mm_tn, bias_rows, colsum, add_into } from "./common";
+import { at, mm, mm_tn, bias_rows, colsum_store, add_into } from "./common";
 
 // packed = Wp (I→H) | Up (H→H) | UTp (Uᵀ, H→H) | WTp (Wᵀ, H→I)
 export function rnn_tanh_packed_size(I: i32, H: i32): i32 {
@@ -114,7 +114,7 @@ export function rnn_tanh_backward(
   const TB = T * B;
   mm_tn(simd, dW, H, x, I, dG, H, I, H, TB);   // dW += Xᵀ·dG
   mm_tn(simd, dU, H, hs, H, dG, H, H, H, TB);  // dU += Hprevᵀ·dG  (hs rows 0..T-1)
-  colsum(sums, dG, H, TB, H, simd);
+  colsum_store(sums, dG, H, TB, H, simd);
   add_into(dbih, sums, H);
   add_into(dbhh, sums, H);
   if (dx) mm(simd, dx, I, dG, H, WTp, TB, I, H); // dx += dG·Wᵀ

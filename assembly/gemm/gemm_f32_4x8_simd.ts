@@ -3,7 +3,8 @@
 // Register tile: 4 rows × 8 columns = 8 f32x4 accumulators, plus two B vectors and the four
 // splatted A elements, which V8 loads at the top of the iteration: 14 of the 15 vector
 // registers it allocates on x64 (checked with --print-wasm-code: no spills in the loop), so the
-// k loop is not unrolled (TOOLCHAIN.md lesson 2). Remainders:
+// k loop is not unrolled, which would spill (docs/toolchain.md, "V8 code generation").
+// Remainders:
 //   - M % 4 rows: a 3×8 tile, a 2×16 tile (two panels, 8 accumulators), or for one row (the
 //     GEMV of batch-1 inference) a 1×24 tile over three panels, so there are always enough
 //     independent accumulators to hide the multiply-add latency;

@@ -1,7 +1,8 @@
 // colsum_f32: db (N) += Σ_i A[i, :] over the M rows of A (row stride lda) — the bias gradient
-// of a head. Each column is summed from row 0 upwards in f32 and the sum then added to db,
-// in both twins, so the SIMD and scalar results are bitwise equal when no FMA is involved
-// (there is none here).
+// of a head. It ACCUMULATES into db (db is read, never cleared); the cells' internal helper
+// colsum_store (cell/common.ts) is the one that overwrites its output. Each column is summed
+// from row 0 upwards in f32 and the sum then added to db, in both twins, so the SIMD and
+// scalar results are bitwise equal when no FMA is involved (there is none here).
 import { checkRange } from "../util";
 
 export function colsum_f32(db: usize, A: usize, lda: i32, M: i32, N: i32): void {

@@ -1,7 +1,8 @@
 // Piano rolls: the polyphonic-music data of Boulanger-Lewandowski et al. (2012).
 // A sequence is a list of time steps; a step is the sorted list of MIDI notes (21..108)
 // sounding then ([] = silence). As model input a step becomes an 88-unit binary frame with
-// unit n − 21 set for every note n. See /shared/data/README.md (format) and PAPER.md.
+// unit n − 21 set for every note n, the input and target of Chung et al. (2014). The files
+// (<name>.json.gz, {train, valid, test}) are found and read by load-node.ts.
 import { EmptyError, FormatError, ShapeError, ValueError } from '../errors.js';
 
 /** One step: MIDI note numbers, sorted ascending, unique, each in 21..108. */

@@ -1,0 +1,131 @@
+// The one training loop (bindings/train/loop.ts) under both drivers: `train` (one thread) and
+// `trainParallel` (worker threads) give the same weights; a divergence is a typed DivergedError
+// that either propagates or, with onDiverge 'stop', ends training on the best parameters with
+// the same summary on one and two threads; evaluation of data with no frames is refused.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createModel, Batcher, Rng, train, evaluateNll, DivergedError, ValueError, EmptyError, type ModelConfig, type Model } from '../bindings/node.js';
+import { trainParallel } from '../bindings/parallel/train-node.js';
+import { runSync, runAsync, trainSteps } from '../bindings/train/loop.js';
+
+let dir = '';
+let workerUrl: URL;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gatedrnn-loop-'));
+  const outfile = join(dir, 'parallel-worker.js');
+  await build({ entryPoints: ['bindings/parallel/worker-node.ts'], outfile, bundle: true, format: 'esm', platform: 'node', packages: 'external', target: 'es2022', logLevel: 'warning' });
+  workerUrl = pathToFileURL(outfile);
+});
+afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+const DIM = 5;
+function frames(count: number, seed: number): Float32Array[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: rng.intIn(3, 20) * DIM }, () => (rng.bernoulli(0.3) ? 1 : 0)));
+}
+const data = () => ({
+  train: Batcher.fromFrames(frames(48, 1), DIM, { batchSize: 16, seed: 3 }),
+  valid: Batcher.fromFrames(frames(16, 2), DIM, { batchSize: 16, shuffle: false }),
+  trainEval: Batcher.fromFrames(frames(48, 1), DIM, { batchSize: 16, shuffle: false }),
+});
+const cfg: ModelConfig = { unit: 'lstm', inputSize: DIM, hiddenSize: 7, head: { type: 'bernoulli', size: DIM }, seed: 4 };
+
+function maxRel(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return d;
+}
+
+/** Makes update number `at` (counted from 1) diverge: the model's trainStepInPlace throws as the
+ *  optimizer step does on a non-finite gradient, before touching the parameters. */
+function divergeAt(m: Model, at: number): void {
+  const real = m.trainStepInPlace.bind(m);
+  let n = 0;
+  m.trainStepInPlace = (T, B, o) => {
+    if (++n === at) throw new DivergedError(`training step ${n} diverged: loss NaN, gradient norm NaN; parameters were not updated`, n);
+    return real(T, B, o);
+  };
+}
+
+describe('the one training loop', () => {
+  it('one thread and two threads: same records and the same weights up to rounding', async () => {
+    const tc = { epochs: 3, optimizer: { type: 'adam' as const, lr: 0.01 }, clipNorm: 1, weightNoise: 0.05 };
+    const a = await createModel(cfg), b = await createModel(cfg);
+    const sa = train(a, data(), tc);
+    const sb = await trainParallel(b, data(), { ...tc, parallel: 2, parallelOptions: { workerUrl } });
+    expect(sb.history.map((h) => h.epoch)).toEqual(sa.history.map((h) => h.epoch));
+    expect(sb.bestEpoch).toBe(sa.bestEpoch);
+    sa.history.forEach((h, e) => {
+      expect(sb.history[e].trainSecondsTotal).toBeGreaterThan(0);
+      for (const k of ['trainNll', 'validNll', 'trainLossNoisy'] as const) expect(Math.abs(sb.history[e][k] - h[k]) / h[k]).toBeLessThan(1e-5);
+    });
+    expect(maxRel(b.snapshotParams(), a.snapshotParams())).toBeLessThan(2e-5);
+    expect(evaluateNll(a, data().valid)).toBeCloseTo(sa.bestValidNll, 6);
+  });
+
+  it('trainEval scores the training set on its own batcher', async () => {
+    const m = await createModel(cfg), d = data();
+    const s = train(m, d, { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, patience: 5 });
+    expect(s.history[0].trainNll).toBeCloseTo(evaluateNll(m, d.trainEval), 6);
+  });
+
+  it('a divergence is a DivergedError (a ValueError) by default, on one and two threads', async () => {
+    const m = await createModel(cfg);
+    divergeAt(m, 2);
+    const e = (() => { try { train(m, data(), { epochs: 2, optimizer: { type: 'sgd', lr: 0.01 } }); return null; } catch (x) { return x; } })();
+    expect(e).toBeInstanceOf(DivergedError);
+    expect(e).toBeInstanceOf(ValueError);
+    expect((e as DivergedError).code).toBe('E_DIVERGED');
+    expect((e as DivergedError).step).toBe(2);
+    // two threads: logits that overflow make a real non-finite loss in the reduced step
+    const p = await createModel(cfg);
+    p.setParam('head.weight', new Float32Array(7 * DIM).fill(3e38));
+    await expect(trainParallel(p, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, parallel: 2, parallelOptions: { workerUrl } })).rejects.toThrow(DivergedError);
+  });
+
+  it("onDiverge 'stop': training ends on the best epoch's parameters, the same on one and two threads", async () => {
+    // update 8 diverges: 3 batches an epoch, so epochs 0 and 1 finish and epoch 2 is cut short
+    const tc = { epochs: 10, patience: 10, optimizer: { type: 'adam' as const, lr: 0.01 }, onDiverge: 'stop' as const };
+    const a = await createModel(cfg), b = await createModel(cfg);
+    divergeAt(a, 8);
+    const realApply = b.applyGradients.bind(b);
+    let n = 0;
+    b.applyGradients = (g, loss, o) => (++n === 8 ? realApply(g, NaN, o) : realApply(g, loss, o)); // a NaN loss, as a real divergence
+    const sa = train(a, data(), tc);
+    const sb = await trainParallel(b, data(), { ...tc, parallel: 2, parallelOptions: { workerUrl } });
+    expect(sa.stopped).toBe('diverged');
+    expect(sa.error).toMatch(/diverged/);
+    expect(sb.stopped).toBe('diverged');
+    expect(sa.history.length).toBe(2);
+    expect(sb.history.length).toBe(2);
+    expect(sb.bestEpoch).toBe(sa.bestEpoch);
+    expect(evaluateNll(a, data().valid)).toBeCloseTo(sa.bestValidNll, 5);
+    expect(maxRel(b.snapshotParams(), a.snapshotParams())).toBeLessThan(1e-4);
+  });
+
+  it("onDiverge 'stop' in the first epoch: no record, bestEpoch −1, the initial parameters back", async () => {
+    const m = await createModel(cfg), init = m.snapshotParams();
+    divergeAt(m, 2);
+    const s = train(m, data(), { epochs: 3, optimizer: { type: 'sgd', lr: 0.01 }, onDiverge: 'stop' });
+    expect(s).toMatchObject({ stopped: 'diverged', bestEpoch: -1, history: [] });
+    expect(m.snapshotParams()).toEqual(init);
+  });
+
+  it('refuses bad settings and data with nothing to score', async () => {
+    const m = await createModel(cfg);
+    expect(() => train(m, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, onDiverge: 'retry' as never })).toThrow(/onDiverge/);
+    expect(() => train(m, data(), { epochs: 0, optimizer: { type: 'sgd', lr: 0.01 } })).toThrow(/epochs must be a positive integer/);
+    // a batcher (here a stand-in) with no batches at all: refused, not 0/0
+    const empty = { epoch: () => [], fill: () => {} } as unknown as Batcher;
+    expect(() => evaluateNll(m, empty)).toThrow(EmptyError);
+    // the sync driver refuses a target whose steps are asynchronous
+    const asyncTarget = { batchViews: m.batchViews.bind(m), trainStepInPlace: async () => ({ loss: 0, frames: 1, gradNorm: 0 }), evaluateInPlace: async () => ({ loss: 0, frames: 1 }) };
+    expect(() => runSync(trainSteps(m, asyncTarget, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 } }))).toThrow(/runAsync/);
+    const s = await runAsync(trainSteps(m, asyncTarget, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 } }));
+    expect(s.history[0].validNll).toBe(0);
+  });
+});

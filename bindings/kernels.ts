@@ -40,8 +40,40 @@ type BiasRows = (C: Ptr, ldc: number, b: Ptr, M: number, N: number) => void;
 type ColSum = (db: Ptr, A: Ptr, lda: number, M: number, N: number) => void;
 type SoftmaxRows = (y: Ptr, z: Ptr, N: number, O: number) => void;
 
-/** The core's exports. A `_scalar` twin has its SIMD kernel's signature and result. */
-export interface Kernels {
+/** The kernels that have a `_scalar` twin with the same signature and result. */
+interface Twinned {
+  /** x (T, B, I) → hs (T+1, B, H), hs[0] = h0 on entry. */
+  cell_forward: CellForward;
+  /** dhs (T, B, H) from above → every d* accumulated (+=); dx, dh0, dc0, dpeep may be 0. */
+  cell_backward: CellBackward;
+  /** Every row of C (M, N) ← b. */
+  bias_rows_f32: BiasRows;
+  /** db[n] += Σ_i A[i, n] (accumulates). */
+  colsum_f32: ColSum;
+  /** Σ mask·(softplus(z) − y·z); dz = mask·(σ(z) − y). */
+  bernoulli_nll: HeadLoss;
+  /** labels i32 (N); Σ mask·(logsumexp(z) − z_label); dz = mask·(softmax − onehot). */
+  softmax_xent: HeadLoss;
+  softmax_rows_f32: SoftmaxRows;
+  sum_sq_f32: SumSq;
+  scale_f32: Scale;
+  count_nonfinite_f32: CountNonFinite;
+  sgd_step: Sgd;
+  rmsprop_step: RmsProp;
+  adam_step: Adam;
+  /** U(lo, hi). */
+  fill_uniform_f32: FillRandom;
+  /** N(mean, std²). */
+  fill_normal_f32: FillRandom;
+  /** dst = src + σ·N(0, 1). */
+  weight_noise_f32: WeightNoise;
+}
+
+/** `name` and `name_scalar` for every kernel of T. */
+type WithScalarTwins<T> = { [K in keyof T as K | `${K & string}_scalar`]: T[K] };
+
+/** The core's exports. */
+export interface Kernels extends WithScalarTwins<Twinned> {
   // --- memory (assembly/mem.ts)
   /** First byte free for the arena (64-byte aligned). */
   heap_base(): Ptr;
@@ -50,7 +82,7 @@ export interface Kernels {
   fill_f32(dst: Ptr, n: number, value: number): void;
   copy_f32(dst: Ptr, src: Ptr, n: number): void;
 
-  // --- GEMM (assembly/gemm/)
+  // --- GEMM (assembly/gemm/): the dispatchers, the tiled kernels and the reference loops
   /** Floats of a packed (K, N) matrix: ceil(N/8)·8·K. */
   packed_size(K: number, N: number): number;
   pack_b_f32(Bp: Ptr, B: Ptr, ldb: number, K: number, N: number): void;
@@ -62,8 +94,7 @@ export interface Kernels {
   simd_madd_peak(iters: number): number;
 
   // --- activations (assembly/act/)
-  act_tanh_f32_simd: ArrayAct; act_tanh_f32_scalar: ArrayAct;
-  act_sigmoid_f32_simd: ArrayAct; act_sigmoid_f32_scalar: ArrayAct;
+  act_tanh_f32_simd: ArrayAct; act_tanh_f32_scalar: ArrayAct; act_sigmoid_f32_simd: ArrayAct; act_sigmoid_f32_scalar: ArrayAct;
 
   // --- cells (assembly/cell/)
   cell_gates(kind: CellKind): number;
@@ -72,37 +103,10 @@ export interface Kernels {
   cell_pack(kind: CellKind, packed: Ptr, W: Ptr, U: Ptr, I: number, H: number): void;
   cell_saved_size(kind: CellKind, T: number, B: number, H: number): number;
   cell_work_size(kind: CellKind, T: number, B: number, H: number): number;
-  /** x (T, B, I) → hs (T+1, B, H), hs[0] = h0 on entry. */
-  cell_forward: CellForward; cell_forward_scalar: CellForward;
-  /** dhs (T, B, H) from above → every d* accumulated (+=); dx, dh0, dc0, dpeep may be 0. */
-  cell_backward: CellBackward; cell_backward_scalar: CellBackward;
 
-  // --- heads (assembly/head/)
-  /** Every row of C (M, N) ← b. */
-  bias_rows_f32: BiasRows; bias_rows_f32_scalar: BiasRows;
-  /** db[n] += Σ_i A[i, n] (accumulates). */
-  colsum_f32: ColSum; colsum_f32_scalar: ColSum;
-  /** Σ mask·(softplus(z) − y·z); dz = mask·(σ(z) − y). */
-  bernoulli_nll: HeadLoss; bernoulli_nll_scalar: HeadLoss;
-  /** labels i32 (N); Σ mask·(logsumexp(z) − z_label); dz = mask·(softmax − onehot). */
-  softmax_xent: HeadLoss; softmax_xent_scalar: HeadLoss;
-  softmax_rows_f32: SoftmaxRows; softmax_rows_f32_scalar: SoftmaxRows;
-
-  // --- optimizers and randomness (assembly/optim/)
-  sum_sq_f32: SumSq; sum_sq_f32_scalar: SumSq;
-  scale_f32: Scale; scale_f32_scalar: Scale;
-  count_nonfinite_f32: CountNonFinite; count_nonfinite_f32_scalar: CountNonFinite;
-  sgd_step: Sgd; sgd_step_scalar: Sgd;
-  rmsprop_step: RmsProp; rmsprop_step_scalar: RmsProp;
-  adam_step: Adam; adam_step_scalar: Adam;
+  // --- randomness (assembly/optim/)
   /** xoshiro128** state (4 u32 at `state`) from a 64-bit seed in two halves. */
   rng_seed(state: Ptr, seed_lo: number, seed_hi: number): void;
-  /** U(lo, hi). */
-  fill_uniform_f32: FillRandom; fill_uniform_f32_scalar: FillRandom;
-  /** N(mean, std²). */
-  fill_normal_f32: FillRandom; fill_normal_f32_scalar: FillRandom;
-  /** dst = src + σ·N(0, 1). */
-  weight_noise_f32: WeightNoise; weight_noise_f32_scalar: WeightNoise;
 }
 
 export type KernelName = keyof Kernels;

@@ -1,5 +1,5 @@
 // The `gatedrnn` command line (Node only). `main(argv)` returns the exit code.
-import { Command, Option, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
 import { createModel, loadModel, saveModel } from '../node.js';
 import { GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
@@ -13,6 +13,7 @@ import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
 import { registerReproduce } from './reproduce.js';
 import { loadMidiDataset } from '../data/midi-node.js';
+import { int, num } from './parse.js';
 
 /** The paper's Table-1 music models: ≈20 K recurrent parameters each. */
 export const PAPER_MUSIC_UNITS: { name: string; unit: Unit; hiddenSize: number; peepholes?: boolean; resetAfter?: boolean }[] = [
@@ -20,17 +21,6 @@ export const PAPER_MUSIC_UNITS: { name: string; unit: Unit; hiddenSize: number; 
   { name: 'GRU', unit: 'gru', hiddenSize: 46, resetAfter: false },
   { name: 'LSTM', unit: 'lstm', hiddenSize: 36, peepholes: true },
 ];
-
-function int(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a non-negative integer`);
-  return n;
-}
-function num(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${v}' is not a number`);
-  return n;
-}
 
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
 export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {

@@ -25,7 +25,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Command, Option, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { ConfigError, FormatError, GatedRnnError, NotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../io/file-node.js';
@@ -42,6 +42,7 @@ import type { WorkerInput, WorkerMessage } from './reproduce-worker.js';
 import { datasetReport, curvePoints, summaryTable, type RunSettings, type ReportMeta } from '../report/table.js';
 import { learningCurves } from '../report/plots.js';
 import { datasetTitle } from '../report/paper.js';
+import { int, num, intList, nameList, hiddenList, range } from './parse.js';
 
 /** The paper's music units (Table 1) as reproduce runs them. */
 export const REPRODUCE_UNITS: { key: 'tanh' | 'gru' | 'lstm'; name: string; unit: Unit; hiddenSize: number; peepholes?: boolean; resetAfter?: boolean }[] = [
@@ -557,32 +558,6 @@ async function writeSummary(out: string): Promise<void> {
 
 // ------------------------------------------------------------------------------- CLI
 
-function int(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a non-negative integer`);
-  return n;
-}
-function num(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`'${v}' is not a number`);
-  return n;
-}
-function intList(v: string): number[] { return v.split(',').map((s) => int(s.trim())); }
-function hiddenList(v: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of v.split(',')) {
-    const m = /^\s*(\w+)\s*[=:]\s*(\d+)\s*$/.exec(part);
-    if (!m) throw new InvalidArgumentError(`'${part}' is not unit=size (e.g. tanh=100,gru=46,lstm=36)`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
-function range(v: string): [number, number] {
-  const m = /^\s*(\d+)\s*(?:,|\.\.)\s*(\d+)\s*$/.exec(v);
-  if (!m) throw new InvalidArgumentError(`'${v}' is not min,max`);
-  return [Number(m[1]), Number(m[2])];
-}
-
 /** Adds `reproduce` to the program. */
 export function registerReproduce(program: Command): Command {
   const d = REPRODUCE_DEFAULTS;
@@ -603,7 +578,7 @@ export function registerReproduce(program: Command): Command {
     .option('--batch-size <n>', 'sequences per update (paper code: 1)', int, d.batchSize)
     .option('--seeds <list>', 'comma-separated seeds (init, shuffling, weight noise); the grid runs once per seed', intList, [...d.seeds])
     .option('--lr-seed <n>', 'seed of the learning-rate draws', int, d.lrSeed)
-    .option('--units <list>', 'units to run', (v: string) => v.split(',').map((s) => s.trim().toLowerCase()), ['tanh', 'gru', 'lstm'])
+    .option('--units <list>', 'units to run', nameList, ['tanh', 'gru', 'lstm'])
     .option('--hidden <list>', 'hidden sizes, e.g. tanh=100,gru=46,lstm=36 (default: Table 1)', hiddenList, {})
     .option('--clip <x>', 'rescale the gradient to this global L2 norm when larger (0: off)', num, d.clip)
     .option('--noise <x>', 'weight-noise σ in training', num, d.noise)

@@ -15,7 +15,7 @@ import {
 } from '../bindings/cli/reproduce.js';
 import { selectBest, table2Rows } from '../bindings/report/table.js';
 import { curveSpec } from '../bindings/report/plots.js';
-import type { TrialResult } from '../bindings/cli/reproduce-trial.js';
+import type { TrialResult } from '../bindings/experiment/trial.js';
 import { main } from '../bindings/cli/main.js';
 import { ConfigError, FormatError, NotFoundError } from '../bindings/errors.js';
 

@@ -3,7 +3,7 @@
 // Bundled to dist/reproduce-worker.js next to dist/cli.js (scripts/bundle.mjs).
 import { parentPort, workerData } from 'node:worker_threads';
 import { enableRelaxedSimd } from '../core-node.js';
-import { runTrial, errorInfo, type TrialSpec } from './reproduce-trial.js';
+import { runTrial, errorInfo, type TrialSpec } from '../experiment/trial.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
 import type { BuildKind } from '../wasm.js';
 
@@ -12,8 +12,8 @@ export interface WorkerInput { spec: TrialSpec; data: PianoRollDataset; build?: 
 export type WorkerMessage =
   | { type: 'start'; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; done: number; total: number }
-  | { type: 'epoch'; record: import('./reproduce-trial.js').TrialEpoch }
-  | { type: 'done'; result: import('./reproduce-trial.js').TrialResult }
+  | { type: 'epoch'; record: import('../experiment/trial.js').TrialEpoch }
+  | { type: 'done'; result: import('../experiment/trial.js').TrialResult }
   | { type: 'error'; error: ReturnType<typeof errorInfo> };
 
 // V8 flags are per process, but set it here too so the worker stands on its own.

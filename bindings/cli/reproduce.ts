@@ -1,7 +1,7 @@
 // `gatedrnn reproduce`: the paper's music experiments (Table 2, Figures 2–3) in one command.
 //
 // The grid is units × learning-rate trials × seeds. Each trial trains one model in its own
-// worker thread (one WebAssembly instance per trial) with the protocol of /shared/PAPER.md and
+// worker thread (one WebAssembly instance per trial) with the protocol of docs/results/PROTOCOL.md and
 // writes `<out>/<dataset>/trials/<id>.json` atomically when it finishes; a rerun with the same
 // settings skips every trial whose file exists, so an interrupted run resumes where it stopped
 // (a trial cut off midway starts again). When the grid is complete the folder gets `trials.json`
@@ -9,7 +9,7 @@
 // and `curves-epochs.svg` / `curves-seconds.svg` (Figures 2–3). `<out>/README.md` sums up every
 // data set found in the output folder.
 //
-// Defaults and why (the paper leaves these open; see docs/reproduce.md):
+// Defaults and why (the paper leaves these open; docs/results/PROTOCOL.md has the details):
 //   batch size 1     — the paper's code updates after every sequence; B = 1 is also the fastest
 //                      per epoch in updates-to-quality at these tiny sizes (measured: see docs).
 //   epochs 60, patience 10 — early stopping with the best parameters kept (paper); the cap
@@ -35,21 +35,13 @@ import { Rng } from '../data/rng.js';
 import { originalPickleUrl, defaultCacheDir, downloadCached, ORIGINAL_PICKLES, ORIGINAL_BASE_URL } from '../data/download-node.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
 import { PAPER_RMSPROP } from '../optim/optimizer.js';
-import type { Unit } from '../model/types.js';
 import type { BuildKind } from '../wasm.js';
-import { runTrial, type TrialSpec, type TrialResult, type TrialEpoch } from './reproduce-trial.js';
+import { runTrial, type TrialSpec, type TrialResult, type TrialEpoch } from '../experiment/trial.js';
 import type { WorkerInput, WorkerMessage } from './reproduce-worker.js';
 import { datasetReport, curvePoints, summaryTable, type RunSettings, type ReportMeta } from '../report/table.js';
 import { learningCurves } from '../report/plots.js';
-import { datasetTitle } from '../report/paper.js';
+import { PAPER_UNITS, datasetTitle } from '../experiment/paper.js';
 import { int, num, intList, nameList, hiddenList, range } from './parse.js';
-
-/** The paper's music units (Table 1) as reproduce runs them. */
-export const REPRODUCE_UNITS: { key: 'tanh' | 'gru' | 'lstm'; name: string; unit: Unit; hiddenSize: number; peepholes?: boolean; resetAfter?: boolean }[] = [
-  { key: 'tanh', name: 'tanh', unit: 'tanh', hiddenSize: 100 },
-  { key: 'gru', name: 'GRU', unit: 'gru', hiddenSize: 46, resetAfter: false },
-  { key: 'lstm', name: 'LSTM', unit: 'lstm', hiddenSize: 36, peepholes: true },
-];
 
 export const REAL_DATASETS = Object.keys(PIANO_ROLL_DATASETS);
 
@@ -106,7 +98,7 @@ export interface ReproduceOptions {
   command?: string;
 }
 
-/** Defaults of every open point; docs/reproduce.md gives the reasons. */
+/** Defaults of every open point; docs/results/PROTOCOL.md gives the reasons. */
 export const REPRODUCE_DEFAULTS = {
   trials: 10, epochs: 60, patience: 10, batchSize: 1, seeds: [1], lrSeed: 1, lrLogMin: -12, lrLogMax: -6,
   clip: 1, noise: 0.075, rmsDecay: PAPER_RMSPROP.decay, momentum: PAPER_RMSPROP.momentum, rmsFloor: PAPER_RMSPROP.floor, rmsEps: PAPER_RMSPROP.eps,
@@ -116,7 +108,7 @@ export const REPRODUCE_DEFAULTS = {
 
 export function defaultOptions(over: Partial<ReproduceOptions> = {}): ReproduceOptions {
   return {
-    dataset: 'jsb', out: 'reproduce-results', workers: availableParallelism(), onlyTrials: [], units: ['tanh', 'gru', 'lstm'], hidden: {}, progress: 'auto',
+    dataset: 'jsb', out: 'reproduce-results', workers: availableParallelism(), onlyTrials: [], units: PAPER_UNITS.map((u) => u.key), hidden: {}, progress: 'auto',
     ...REPRODUCE_DEFAULTS, seeds: [...REPRODUCE_DEFAULTS.seeds], syntheticLength: [...REPRODUCE_DEFAULTS.syntheticLength],
     ...over,
   };
@@ -142,7 +134,7 @@ function checkOptions(o: ReproduceOptions): void {
   o.seeds.forEach((s) => posInt(s, '--seeds', 0));
   if (new Set(o.seeds).size !== o.seeds.length) throw new ConfigError(`--seeds has a repeated seed: ${o.seeds.join(',')}`);
   if (!(o.lrLogMin < o.lrLogMax)) throw new ConfigError(`the learning-rate range needs lrLogMin < lrLogMax, got ${o.lrLogMin}, ${o.lrLogMax}`);
-  const known = REPRODUCE_UNITS.map((u) => u.key);
+  const known = PAPER_UNITS.map((u) => u.key as string);
   if (o.units.length === 0) throw new ConfigError('--units needs at least one unit');
   for (const u of o.units) if (!known.includes(u as never)) throw new ConfigError(`--units: unknown unit ${JSON.stringify(u)}; expected ${known.join(', ')}`);
   for (const [k, v] of Object.entries(o.hidden)) {
@@ -208,7 +200,7 @@ export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
   for (const seed of o.seeds) {
     for (let k = 0; k < o.trials; k++) {
       if (o.onlyTrials.length > 0 && !o.onlyTrials.includes(k)) continue;
-      for (const u of REPRODUCE_UNITS) {
+      for (const u of PAPER_UNITS) {
         if (!o.units.includes(u.key)) continue;
         const spec: TrialSpec = {
           id: `${u.key}-seed${seed}-trial${k}`, dataset, unit: u.unit, unitName: u.name,
@@ -578,7 +570,7 @@ export function registerReproduce(program: Command): Command {
     .option('--batch-size <n>', 'sequences per update (paper code: 1)', int, d.batchSize)
     .option('--seeds <list>', 'comma-separated seeds (init, shuffling, weight noise); the grid runs once per seed', intList, [...d.seeds])
     .option('--lr-seed <n>', 'seed of the learning-rate draws', int, d.lrSeed)
-    .option('--units <list>', 'units to run', nameList, ['tanh', 'gru', 'lstm'])
+    .option('--units <list>', 'units to run', nameList, PAPER_UNITS.map((u) => u.key))
     .option('--hidden <list>', 'hidden sizes, e.g. tanh=100,gru=46,lstm=36 (default: Table 1)', hiddenList, {})
     .option('--clip <x>', 'rescale the gradient to this global L2 norm when larger (0: off)', num, d.clip)
     .option('--noise <x>', 'weight-noise σ in training', num, d.noise)

@@ -14,7 +14,7 @@ import type { Model } from '../model/model.js';
 import { loadMidiDataset } from '../data/midi-node.js';
 import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
-import { registerReproduce } from './reproduce.js';
+import { registerReproduce } from './reproduce/command.js';
 
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
 export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {

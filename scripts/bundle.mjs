@@ -12,7 +12,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['bindings/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', packages: 'external' }),
   // worker threads of ParallelTrainer (bindings/parallel/), resolved next to dist/node.js
   build({ ...common, entryPoints: ['bindings/parallel/worker-node.ts'], outfile: 'dist/parallel-worker.js', platform: 'node', packages: 'external' }),
-  build({ ...common, entryPoints: ['bindings/cli/reproduce-worker.ts'], outfile: 'dist/reproduce-worker.js', platform: 'node', packages: 'external' }),
+  // the worker threads of `gatedrnn reproduce` (bindings/cli/reproduce/pool.ts), next to dist/cli.js
+  build({ ...common, entryPoints: ['bindings/cli/reproduce/worker.ts'], outfile: 'dist/reproduce-worker.js', platform: 'node', packages: 'external' }),
 ]);
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });

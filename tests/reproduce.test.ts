@@ -12,10 +12,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   reproduce, defaultOptions, learningRates, planTrials, datasetList, type ReproduceOptions,
-} from '../bindings/cli/reproduce.js';
+} from '../bindings/cli/reproduce/index.js';
 import { selectBest, table2Rows } from '../bindings/report/table.js';
 import { curveSpec } from '../bindings/report/plots.js';
-import type { TrialResult } from '../bindings/cli/reproduce-trial.js';
+import type { TrialResult } from '../bindings/experiment/trial.js';
 import { main } from '../bindings/cli/main.js';
 import { ConfigError, FormatError, NotFoundError } from '../bindings/errors.js';
 
@@ -30,10 +30,10 @@ beforeAll(async () => {
   await symlink(join(ROOT, 'build'), join(tmp, 'build'));
   await symlink(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
   const common = { bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'error', absWorkingDir: ROOT } as const;
-  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce-worker.ts')], outfile: join(tmp, 'dist', 'reproduce-worker.js') });
+  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce/worker.ts')], outfile: join(tmp, 'dist', 'reproduce-worker.js') });
   // a runner for the kill test: the CLI module as a script, in a child process
   await build({
-    ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce.ts')], outfile: join(tmp, 'dist', 'reproduce.js'),
+    ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce/index.ts')], outfile: join(tmp, 'dist', 'reproduce.js'),
   });
   await writeFile(join(tmp, 'dist', 'run.mjs'), [
     "import v8 from 'node:v8'; v8.setFlagsFromString('--experimental-wasm-relaxed-simd');",

@@ -1,5 +1,5 @@
 // The `gatedrnn` command line (Node only). `main(argv)` returns the exit code.
-import { Command, Option, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
 import { createModel, loadModel, saveModel } from '../node.js';
 import { GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
@@ -11,26 +11,10 @@ import { trainParallel } from '../parallel/train-node.js';
 import { PAPER_RMSPROP, type OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
-import { registerReproduce } from './reproduce.js';
 import { loadMidiDataset } from '../data/midi-node.js';
-
-/** The paper's Table-1 music models: ≈20 K recurrent parameters each. */
-export const PAPER_MUSIC_UNITS: { name: string; unit: Unit; hiddenSize: number; peepholes?: boolean; resetAfter?: boolean }[] = [
-  { name: 'tanh', unit: 'tanh', hiddenSize: 100 },
-  { name: 'GRU', unit: 'gru', hiddenSize: 46, resetAfter: false },
-  { name: 'LSTM', unit: 'lstm', hiddenSize: 36, peepholes: true },
-];
-
-function int(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a non-negative integer`);
-  return n;
-}
-function num(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${v}' is not a number`);
-  return n;
-}
+import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
+import { int, num } from './parse.js';
+import { registerReproduce } from './reproduce/command.js';
 
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
 export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {
@@ -59,11 +43,8 @@ async function demo(o: DemoOpts): Promise<void> {
     `${data.train.predictedFrames} training frames); paper sizes, RMSProp lr ${o.lr}, batch ${o.batchSize}, ` +
     `clip 1, weight noise 0.075, up to ${o.seconds} s of training per unit`);
   const rows = [['unit', 'hidden', 'params', 'epochs', 'train NLL', 'valid NLL', 'test NLL', 's/epoch', 'frames/s']];
-  for (const u of PAPER_MUSIC_UNITS) {
-    const config: ModelConfig = { unit: u.unit, hiddenSize: u.hiddenSize, inputSize: PIANO_UNITS, head: { type: 'bernoulli', size: PIANO_UNITS }, seed: o.seed };
-    if (u.peepholes !== undefined) config.peepholes = u.peepholes;
-    if (u.resetAfter !== undefined) config.resetAfter = u.resetAfter;
-    const model = await createModel(config, { build: o.build });
+  for (const u of PAPER_UNITS) {
+    const model = await createModel(musicModelConfig(u, o.seed), { build: o.build });
     const optimizer: OptimizerConfig = { ...PAPER_RMSPROP, lr: o.lr };
     const s = train(model, data, {
       epochs: o.epochs, optimizer, clipNorm: 1, weightNoise: 0.075, patience: 10, timeLimitSeconds: o.seconds,

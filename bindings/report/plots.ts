@@ -2,6 +2,7 @@
 // against training seconds, one colour per unit, solid = train, dashed = validation. Drawn by
 // Vega-Lite (compiled to Vega, rendered to SVG headless); vega is imported lazily so the CLI
 // starts fast when no plot is drawn.
+import { PAPER_UNIT_NAMES } from '../experiment/paper.js';
 
 export interface CurvePoint {
   unit: string;
@@ -30,7 +31,7 @@ export function curveSpec(points: CurvePoint[], axis: CurveAxis, title: string):
     encoding: {
       x,
       y: { field: 'nll', type: 'quantitative', title: 'negative log-likelihood per frame (nats, log scale)', scale: { type: 'log', nice: false } },
-      color: { field: 'unit', type: 'nominal', title: 'unit', scale: { domain: ['tanh', 'GRU', 'LSTM'], range: ['#1f77b4', '#d62728', '#2ca02c'] } },
+      color: { field: 'unit', type: 'nominal', title: 'unit', scale: { domain: [...PAPER_UNIT_NAMES], range: ['#1f77b4', '#d62728', '#2ca02c'] } },
       strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: { domain: ['train', 'valid'], range: [[1, 0], [5, 3]] } },
       detail: [{ field: 'unit' }, { field: 'split' }],
       order: { field: axis, type: 'quantitative' },

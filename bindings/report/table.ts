@@ -1,7 +1,7 @@
 // Selection and tables of a reproduction run: per unit (and seed) the trial with the best
 // validation NLL is selected, and its test NLL is reported beside the paper's Table 2.
-import type { TrialResult } from '../cli/reproduce-trial.js';
-import { PAPER_TABLE2, PAPER_UNITS, datasetTitle } from './paper.js';
+import type { TrialResult } from '../experiment/trial.js';
+import { PAPER_UNIT_NAMES, datasetTitle, paperScore } from '../experiment/paper.js';
 import type { CurvePoint } from './plots.js';
 
 export interface Selection {
@@ -23,7 +23,7 @@ export function selectBest(results: TrialResult[]): Selection[] {
     g.trials.push(r);
     if (Number.isFinite(r.bestValidNll) && (!g.best || r.bestValidNll < g.best.bestValidNll)) g.best = r;
   }
-  const order = (u: string) => { const i = (PAPER_UNITS as readonly string[]).indexOf(u); return i < 0 ? 99 : i; };
+  const order = (u: string) => { const i = PAPER_UNIT_NAMES.indexOf(u); return i < 0 ? 99 : i; };
   const out = [...groups.values()];
   out.forEach((g) => g.trials.sort((a, b) => a.spec.trial - b.spec.trial));
   return out.sort((a, b) => order(a.unit) - order(b.unit) || a.unit.localeCompare(b.unit) || a.seed - b.seed);
@@ -56,12 +56,11 @@ export interface RunSettings {
 
 /** The Table-2 rows of one data set: ours (selected trial, mean over seeds) beside the paper. */
 export function table2Rows(dataset: string, sel: Selection[]): string[][] {
-  const paper = PAPER_TABLE2[dataset]?.scores as Record<string, { test: number; train: number }> | undefined;
   const rows = [['unit', 'params', 'ours: test (train)', 'paper: test (train)', 'Δ test (ours − paper)', 'selected lr', 'best epoch / run', 'seeds']];
   const units = [...new Set(sel.map((s) => s.unit))];
   for (const unit of units) {
     const got = sel.filter((s) => s.unit === unit && s.best).map((s) => s.best!);
-    const p = paper?.[unit];
+    const p = paperScore(dataset, unit);
     if (got.length === 0) {
       rows.push([unit, '—', 'no finished trial', p ? `${f(p.test)} (${f(p.train)})` : '—', '—', '—', '—', '0']);
       continue;
@@ -84,7 +83,7 @@ export function table2Rows(dataset: string, sel: Selection[]): string[][] {
 /** Every trial of the grid, for the appendix of the report. */
 export function trialRows(results: TrialResult[]): string[][] {
   const rows = [['unit', 'seed', 'trial', 'lr', 'epochs run', 'best epoch', 'train NLL', 'valid NLL', 'test NLL', 'stopped', 'seconds']];
-  const order = (u: string) => (PAPER_UNITS as readonly string[]).indexOf(u);
+  const order = (u: string) => PAPER_UNIT_NAMES.indexOf(u);
   const sorted = [...results].sort((a, b) => order(a.spec.unitName) - order(b.spec.unitName) || a.spec.seed - b.spec.seed || a.spec.trial - b.spec.trial);
   for (const r of sorted) {
     rows.push([r.spec.unitName, String(r.spec.seed), String(r.spec.trial), r.spec.lr.toExponential(2), String(r.history.length),
@@ -153,11 +152,10 @@ export function curvePoints(results: TrialResult[]): CurvePoint[] {
 export function summaryTable(byDataset: { dataset: string; results: TrialResult[]; note: string }[]): string {
   const rows = [['data set', 'unit', 'ours: test (train)', 'paper: test (train)', 'Δ test', 'protocol']];
   for (const d of byDataset) {
-    const paper = PAPER_TABLE2[d.dataset]?.scores as Record<string, { test: number; train: number }> | undefined;
     for (const s of selectBest(d.results)) {
       if (s.seed !== Math.min(...selectBest(d.results).filter((x) => x.unit === s.unit).map((x) => x.seed))) continue;
       const got = selectBest(d.results).filter((x) => x.unit === s.unit && x.best).map((x) => x.best!);
-      const p = paper?.[s.unit];
+      const p = paperScore(d.dataset, s.unit);
       const test = got.length ? mean(got.map((r) => r.testNll)) : NaN;
       const train = got.length ? mean(got.map((r) => r.trainNll)) : NaN;
       rows.push([datasetTitle(d.dataset), s.unit, `${f(test)} (${f(train)})`, p ? `${f(p.test)} (${f(p.train)})` : '—', p ? signed(test - p.test) : '—', d.note]);

@@ -1,26 +1,26 @@
 // Worker-thread entry of `gatedrnn reproduce`: runs one trial (workerData) with its own model
 // and WebAssembly instance, and reports progress and the result to the parent by messages.
-// Bundled to dist/reproduce-worker.js next to dist/cli.js (scripts/bundle.mjs).
+// Bundled to dist/reproduce-worker.js next to dist/cli.js (scripts/bundle.mjs); pool.ts starts it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { enableRelaxedSimd } from '../core-node.js';
-import { runTrial, errorInfo, type TrialSpec } from './reproduce-trial.js';
-import type { PianoRollDataset } from '../data/pianoroll.js';
-import type { BuildKind } from '../wasm.js';
+import { enableRelaxedSimd } from '../../core-node.js';
+import { runTrial, errorInfo, type TrialSpec, type TrialEpoch, type TrialResult } from '../../experiment/trial.js';
+import type { PianoRollDataset } from '../../data/pianoroll.js';
+import type { BuildKind } from '../../wasm.js';
 
 export interface WorkerInput { spec: TrialSpec; data: PianoRollDataset; build?: BuildKind }
 
 export type WorkerMessage =
   | { type: 'start'; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; done: number; total: number }
-  | { type: 'epoch'; record: import('./reproduce-trial.js').TrialEpoch }
-  | { type: 'done'; result: import('./reproduce-trial.js').TrialResult }
+  | { type: 'epoch'; record: TrialEpoch }
+  | { type: 'done'; result: TrialResult }
   | { type: 'error'; error: ReturnType<typeof errorInfo> };
 
 // V8 flags are per process, but set it here too so the worker stands on its own.
 enableRelaxedSimd();
 
 const port = parentPort;
-if (!port) throw new Error('reproduce-worker must run in a worker thread');
+if (!port) throw new Error('the reproduce worker must run in a worker thread');
 const input = workerData as WorkerInput;
 const send = (m: WorkerMessage) => port.postMessage(m);
 let lastBatch = 0;

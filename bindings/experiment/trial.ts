@@ -1,14 +1,16 @@
 // One trial of the reproduction grid: one unit, one learning rate, one seed, trained with the
-// paper's protocol and scored on the test set with the parameters of its best validation
-// epoch. Runs the same in a worker thread (reproduce-worker.ts) and in-process (--workers 0).
+// paper's protocol by the one training loop (train/) and scored on the test set with the
+// parameters of its best validation epoch. The same code runs in a worker thread (the
+// reproduce command's worker) and in-process (--workers 0).
 import { createModel, defaultBuild } from '../node.js';
-import { GatedRnnError, ValueError } from '../errors.js';
+import { GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
-import { PIANO_UNITS, type PianoRollDataset } from '../data/pianoroll.js';
+import type { PianoRollDataset } from '../data/pianoroll.js';
 import { train, evaluateNll, type EpochRecord } from '../train/trainer.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { BuildKind } from '../wasm.js';
+import { musicModelConfig, paperUnit } from './paper.js';
 
 /** Everything that decides a trial's numbers. Two trials with equal specs give equal results. */
 export interface TrialSpec {
@@ -42,6 +44,7 @@ export interface TrialSpec {
   timeLimitSeconds: number;
 }
 
+/** One epoch of a trial, as written to the trial files (the field order of the files). */
 export interface TrialEpoch {
   epoch: number;
   trainNll: number;
@@ -49,7 +52,9 @@ export interface TrialEpoch {
   /** Mean loss per frame of the epoch's updates (with weight noise). */
   trainLossNoisy: number;
   trainSeconds: number;
-  /** Wall-clock seconds since the trial's training began (updates + evaluation). */
+  /** Wall-clock seconds since the trial's training began (updates + evaluation). Measured from
+   *  the start of the training loop; trial files written before it ran on train/ counted from
+   *  the model's creation, a fraction of a second earlier. */
   elapsed: number;
   /** Training seconds summed up to and including this epoch (the paper's x-axis in Fig. 3). */
   trainSecondsTotal: number;
@@ -63,6 +68,7 @@ export interface TrialResult {
   history: TrialEpoch[];
   /** Index into history of the best validation NLL (−1 if no epoch finished). */
   bestEpoch: number;
+  /** NaN when no epoch finished. */
   bestValidNll: number;
   /** Train NLL (clean weights) at the best epoch. */
   trainNll: number;
@@ -87,12 +93,22 @@ export interface TrialCallbacks {
   onEpoch?: (e: TrialEpoch) => void;
 }
 
-/** The model configuration of a trial (88 inputs, sigmoid output over 88 notes). */
+/** The model configuration of a trial (88 inputs, sigmoid output over 88 notes). A spec without
+ *  the unit's form flags gets Table 1's. */
 export function trialModelConfig(s: TrialSpec): ModelConfig {
-  const c: ModelConfig = { unit: s.unit, hiddenSize: s.hiddenSize, inputSize: PIANO_UNITS, head: { type: 'bernoulli', size: PIANO_UNITS }, seed: s.seed };
-  if (s.unit === 'lstm') c.peepholes = s.peepholes ?? true;
-  if (s.unit === 'gru') c.resetAfter = s.resetAfter ?? false;
-  return c;
+  const paper = paperUnit(s.unit);
+  return musicModelConfig({
+    unit: s.unit, hiddenSize: s.hiddenSize,
+    peepholes: s.peepholes ?? paper.peepholes, resetAfter: s.resetAfter ?? paper.resetAfter,
+  }, s.seed);
+}
+
+/** A training loop record in the trial files' form. */
+function trialEpoch(r: EpochRecord): TrialEpoch {
+  return {
+    epoch: r.epoch, trainNll: r.trainNll, validNll: r.validNll, trainLossNoisy: r.trainLossNoisy, trainSeconds: r.trainSeconds,
+    elapsed: r.elapsed, trainSecondsTotal: r.trainSecondsTotal, lr: r.lr, best: r.best,
+  };
 }
 
 /** Trains and scores one trial. Divergence ends the trial early with what it had (not an error). */
@@ -100,62 +116,38 @@ export async function runTrial(spec: TrialSpec, data: PianoRollDataset, build: B
   const startedAt = new Date();
   const t0 = performance.now();
   const B = spec.batchSize;
-  const batcher = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, {
-    batchSize: B, seed: spec.seed, shuffle,
-    sortBuckets: shuffle && B > 1 ? spec.sortBuckets : 0,
+  const trainB = Batcher.fromNotes(data.train, {
+    batchSize: B, seed: spec.seed, shuffle: true,
+    sortBuckets: B > 1 ? spec.sortBuckets : 0,
     maxLength: spec.maxLength > 0 ? spec.maxLength : undefined,
   });
   // Evaluation never chunks: the score is on whole sequences from a zero state.
   const evalBatcher = (seqs: PianoRollDataset['train']) => Batcher.fromNotes(seqs, { batchSize: Math.max(B, 8), shuffle: false });
-  const trainB = batcher(data.train, true);
   const validB = evalBatcher(data.valid), testB = evalBatcher(data.test), trainEvalB = evalBatcher(data.train);
   const kind = build ?? defaultBuild();
   const model = await createModel(trialModelConfig(spec), { build: kind });
   try {
     cb.onStart?.(spec.epochs, trainB.batchesPerEpoch);
-    const history: TrialEpoch[] = [];
-    let bestParams: Float32Array | null = null;
-    let trainSecondsTotal = 0;
     let epoch = 0;
-    let stopped: TrialResult['stopped'];
-    let error: string | undefined;
-    try {
-      const s = train(model, { train: trainB, valid: validB }, {
-        epochs: spec.epochs, patience: spec.patience, optimizer: spec.optimizer,
-        clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
-        lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo,
-        timeLimitSeconds: spec.timeLimitSeconds > 0 ? spec.timeLimitSeconds : undefined,
-        evalTrain: false, // scored below on whole sequences (the training batcher may chunk)
-        onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
-        onEpoch: (r: EpochRecord) => {
-          trainSecondsTotal += r.trainSeconds;
-          const rec: TrialEpoch = {
-            epoch: r.epoch, trainNll: evaluateNll(model, trainEvalB), validNll: r.validNll, trainLossNoisy: r.trainLossNoisy,
-            trainSeconds: r.trainSeconds, elapsed: (performance.now() - t0) / 1000, trainSecondsTotal, lr: r.lr, best: r.best,
-          };
-          if (r.best) bestParams = model.snapshotParams();
-          history.push(rec);
-          epoch = r.epoch + 1;
-          cb.onEpoch?.(rec);
-        },
-      });
-      stopped = s.stopped;
-    } catch (e) {
-      // A diverged update (non-finite loss or gradient) ends this learning rate's trial: that
-      // is a result of the grid, not a failure of the run.
-      if (!(e instanceof ValueError) || !/diverged/.test(e.message)) throw e;
-      stopped = 'diverged';
-      error = e.message;
-      if (bestParams) model.restoreParams(bestParams);
-    }
-    let bestEpoch = -1;
-    history.forEach((h, i) => { if (bestEpoch < 0 || h.validNll < history[bestEpoch].validNll) bestEpoch = i; });
-    const testNll = bestEpoch >= 0 ? evaluateNll(model, testB) : NaN;
+    // A diverged update (non-finite loss or gradient) ends this learning rate's trial with the
+    // best parameters so far: a result of the grid (stopped: 'diverged'), not a failure.
+    const s = train(model, { train: trainB, valid: validB, trainEval: trainEvalB }, {
+      epochs: spec.epochs, patience: spec.patience, optimizer: spec.optimizer,
+      clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
+      lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo,
+      timeLimitSeconds: spec.timeLimitSeconds > 0 ? spec.timeLimitSeconds : undefined,
+      onDiverge: 'stop',
+      onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
+      onEpoch: (r) => { epoch = r.epoch + 1; cb.onEpoch?.(trialEpoch(r)); },
+    });
+    const history = s.history.map(trialEpoch);
+    const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
     return {
-      spec, recurrentParams: model.recurrentParamCount(), history, bestEpoch,
-      bestValidNll: bestEpoch >= 0 ? history[bestEpoch].validNll : NaN,
-      trainNll: bestEpoch >= 0 ? history[bestEpoch].trainNll : NaN,
-      testNll, stopped, error, seconds: (performance.now() - t0) / 1000,
+      spec, recurrentParams: model.recurrentParamCount(), history, bestEpoch: s.bestEpoch,
+      bestValidNll: best ? s.bestValidNll : NaN,
+      trainNll: best ? best.trainNll : NaN,
+      testNll: best ? evaluateNll(model, testB) : NaN,
+      stopped: s.stopped, error: s.error, seconds: (performance.now() - t0) / 1000,
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       frames: { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames },
     };

@@ -1,0 +1,68 @@
+// The `reproduce` command line: its options, in help groups, parsed by the shared parsers
+// (../parse.ts) into ReproduceOptions. Defaults are REPRODUCE_DEFAULTS (options.ts); the reasons
+// for them are in docs/results/PROTOCOL.md.
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import { ORIGINAL_BASE_URL } from '../../data/download-node.js';
+import { int, num, intList, nameList, hiddenList, range } from '../parse.js';
+import { DATASET_CHOICES, REPRODUCE_DEFAULTS, UNIT_KEYS, defaultOptions, type ReproduceOptions } from './options.js';
+import { reproduce } from './index.js';
+
+/** Adds `reproduce` to the program. */
+export function registerReproduce(program: Command): Command {
+  const d = REPRODUCE_DEFAULTS;
+  return program.command('reproduce')
+    .description('the paper\'s music experiments: 3 units × learning-rate trials on worker threads → Table 2 and learning curves (resumable)')
+    .optionsGroup('Data:')
+    .addOption(new Option('--dataset <name>', 'data set').choices(DATASET_CHOICES).default('jsb'))
+    .option('--data <dir>', 'data directory with the <name>.json.gz files (default: $GATEDRNN_DATA)')
+    .option('--midi <dir>', 'for --dataset midi: a folder with train/, valid/, test/ of .mid files')
+    .option('--download', 'fetch a missing data set\'s original pickle from the author\'s page into the cache', false)
+    .option('--download-url <url>', 'where the original pickles are published', ORIGINAL_BASE_URL)
+    .option('--cache <dir>', 'download cache (default: $GATEDRNN_CACHE, $XDG_CACHE_HOME/gatedrnn or ~/.cache/gatedrnn)')
+    .option('--synthetic-train <n>', 'synthetic data: training sequences (valid and test get a quarter)', int, d.syntheticTrain)
+    .option('--synthetic-length <min,max>', 'synthetic data: sequence length range', range, [...d.syntheticLength])
+    .optionsGroup('Grid (units × learning-rate draws × seeds):')
+    .option('--seeds <list>', 'comma-separated seeds (init, shuffling, weight noise); the grid runs once per seed', intList, [...d.seeds])
+    .option('--units <list>', 'units to run', nameList, [...UNIT_KEYS])
+    .addOption(new Option('--hidden <list>', 'hidden sizes, e.g. tanh=100,gru=46,lstm=36').argParser(hiddenList).default({}, 'Table 1'))
+    .optionsGroup('Learning rates:')
+    .option('--trials <n>', 'learning-rate trials per unit (paper: 10)', int, d.trials)
+    .option('--lr-seed <n>', 'seed of the learning-rate draws', int, d.lrSeed)
+    .option('--only-trials <list>', 'run only these learning-rate draws (comma-separated indices below --trials)', intList, [])
+    .option('--lr-decay-epochs <n>', 'linear learning-rate decay over this many epochs (0: off)', int, d.lrDecayEpochs)
+    .option('--lr-decay-to <x>', 'final fraction of the learning rate', num, d.lrDecayTo)
+    .optionsGroup('Stopping:')
+    .option('--epochs <n>', 'most epochs per trial', int, d.epochs)
+    .option('--patience <n>', 'early stopping: epochs without a better validation NLL', int, d.patience)
+    .option('--trial-seconds <s>', 'stop a trial after this much training time (0: no limit)', num, d.trialSeconds)
+    .optionsGroup('Batches:')
+    .option('--batch-size <n>', 'sequences per update (paper code: 1)', int, d.batchSize)
+    .option('--sort-buckets <n>', 'with batch size > 1: sort by length within buckets of n batches', int, d.sortBuckets)
+    .option('--max-length <n>', 'cut training sequences into chunks of at most n steps (0: whole sequences)', int, d.maxLength)
+    .optionsGroup('Regularisation:')
+    .option('--clip <x>', 'rescale the gradient to this global L2 norm when larger (0: off)', num, d.clip)
+    .option('--noise <x>', 'weight-noise σ in training', num, d.noise)
+    .optionsGroup('Compute:')
+    .option('--workers <n>', 'worker threads (0: in this thread)', int, availableParallelism())
+    .addOption(new Option('--build <kind>', 'WebAssembly build').choices(['relaxed', 'simd', 'debug']))
+    .optionsGroup('RMSProp:')
+    .option('--rms-decay <x>', 'RMSProp decay of the squared-gradient average', num, d.rmsDecay)
+    .option('--momentum <x>', 'RMSProp momentum', num, d.momentum)
+    .option('--rms-floor <x>', 'RMSProp floor on the RMS', num, d.rmsFloor)
+    .option('--rms-eps <x>', 'RMSProp epsilon added to the RMS', num, d.rmsEps)
+    .optionsGroup('Output:')
+    .option('--out <dir>', 'output folder (one subfolder per data set; rerun the same command to resume)', 'reproduce-results')
+    .option('--report-only', 'write the tables and plots from the finished trials, train nothing', false)
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bars', 'log', 'none']).default('auto'))
+    .action(async (opts: Record<string, unknown>) => {
+      // the command that trains (a --report-only rerun of it names the same run)
+      const argv = process.argv.slice(2).filter((a) => a !== '--report-only');
+      const o = defaultOptions({ ...(opts as Partial<ReproduceOptions>), command: `gatedrnn ${argv.join(' ')}` });
+      const outcomes = await reproduce(o);
+      for (const x of outcomes) {
+        console.log(`${x.dataset}: ${x.ran} trial(s) run, ${x.skipped} reused → ${join(x.dir, 'README.md')}`);
+      }
+    });
+}

@@ -1,0 +1,87 @@
+// `gatedrnn reproduce`: the paper's music experiments (Table 2, Figures 2–3) in one command.
+//
+// The grid is units × learning-rate trials × seeds (plan.ts). Each trial trains one model in its
+// own worker thread (pool.ts, worker.ts; one WebAssembly instance per trial) with the protocol of
+// docs/results/PROTOCOL.md and writes `<out>/<dataset>/trials/<id>.json` atomically when it
+// finishes; a rerun with the same settings skips every trial whose file exists, so an
+// interrupted run resumes where it stopped (a trial cut off midway starts again). When the grid
+// is complete the folder gets `trials.json` (every trial), `README.md` (Table 2 with the paper's
+// numbers beside ours and every trial), and `curves-epochs.svg` / `curves-seconds.svg`
+// (Figures 2–3); `<out>/README.md` sums up every data set found in the output folder (write.ts).
+// The options and their defaults are in options.ts, the command line in command.ts.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { GatedRnnError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/file-node.js';
+import type { TrialResult } from '../../experiment/trial.js';
+import { checkOptions, datasetList, type ReproduceOptions } from './options.js';
+import { loadReproduceData } from './data.js';
+import { planTrials, resume, toJson, trialPath } from './plan.js';
+import { Progress } from './progress.js';
+import { inProcessRunner, pool, withWorkers, workerRunner, workerScript, type TrialFailure } from './pool.js';
+import { appendRunLog, logFromTrials, machineDescription, readRunLog, writeDatasetReport, writeSummary } from './write.js';
+
+export { defaultOptions, datasetList, REPRODUCE_DEFAULTS, REAL_DATASETS, type ReproduceOptions } from './options.js';
+export { learningRates, planTrials, readFinishedTrial } from './plan.js';
+export { loadReproduceData } from './data.js';
+export { fmtDuration } from './progress.js';
+export { machineDescription } from './write.js';
+
+export interface DatasetOutcome { dataset: string; dir: string; results: TrialResult[]; ran: number; skipped: number; failed: TrialFailure[] }
+
+/** Some trials of the grid failed for a reason other than divergence. */
+export class TrialFailedError extends GatedRnnError { constructor(m: string) { super('E_VALUE', m); } }
+
+/** Runs (or resumes) the grid of every data set named by o.dataset and writes the reports. */
+export async function reproduce(o: ReproduceOptions): Promise<DatasetOutcome[]> {
+  checkOptions(o);
+  const names = datasetList(o.dataset);
+  const out = resolve(o.out);
+  await mkdir(out, { recursive: true });
+  const url = workerScript(o);
+  const outcomes: DatasetOutcome[] = [];
+  await withWorkers(async (active) => {
+    for (const name of names) outcomes.push(await reproduceDataset(name, o, out, url, active));
+  });
+  await writeSummary(out);
+  const failed = outcomes.flatMap((x) => x.failed.map((f) => `${x.dataset}/${f.id}: ${f.message}`));
+  if (failed.length > 0) throw new TrialFailedError(`${failed.length} trial(s) failed (finished trials are saved; rerun to retry): ${failed.join('; ')}`);
+  return outcomes;
+}
+
+async function reproduceDataset(name: string, o: ReproduceOptions, out: string, url: URL, active: Set<Worker>): Promise<DatasetOutcome> {
+  const started = new Date();
+  const t0 = performance.now();
+  const data = await loadReproduceData(name, o);
+  const dir = join(out, name);
+  await mkdir(join(dir, 'trials'), { recursive: true });
+  const specs = planTrials(name, o);
+  const { finished: results, todo } = await resume(dir, specs);
+  const skipped = results.length;
+  if (o.reportOnly) {
+    let log = await readRunLog(dir);
+    // interrupted before any invocation finished: describe the run by its trials
+    if (log.invocations.length === 0 && results.length > 0) log = logFromTrials(name, results, o);
+    if (results.length > 0) await writeDatasetReport(dir, name, results, o, log);
+    return { dataset: name, dir, results, ran: 0, skipped, failed: [] };
+  }
+  const workers = o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, todo.length));
+  const progress = new Progress(name, specs.length, skipped, workers, o.progress);
+  const runner = o.workers === 0 ? inProcessRunner(data, o.build) : workerRunner(data, o.build, url, active);
+  let failed: TrialFailure[] = [];
+  try {
+    ({ failed } = await pool(todo, workers, runner, progress, async (r) => {
+      await writeFileAtomic(trialPath(dir, r.spec.id), new TextEncoder().encode(toJson(r)));
+      results.push(r);
+    }));
+  } finally {
+    progress.stop();
+  }
+  const log = await appendRunLog(dir, {
+    command: o.command ?? `gatedrnn reproduce --dataset ${name}`, started: started.toISOString(), finished: new Date().toISOString(),
+    seconds: (performance.now() - t0) / 1000, trialsRun: results.length - skipped, workers, machine: machineDescription(),
+  });
+  if (results.length > 0) await writeDatasetReport(dir, name, results, o, log);
+  return { dataset: name, dir, results, ran: results.length - skipped, skipped, failed };
+}

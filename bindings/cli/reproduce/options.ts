@@ -1,0 +1,129 @@
+// The settings of `gatedrnn reproduce`, their defaults and their checks. The defaults of the
+// points the paper leaves open, with the measurements behind them, are in
+// docs/results/PROTOCOL.md; in short:
+//   batch size 1     — the authors' code updates after every sequence; at these sizes B = 4 is
+//                      at most 1.5× faster per frame but makes 4× fewer updates.
+//   epochs 60, patience 10 — early stopping with the best parameters kept (paper); the cap
+//                      keeps the 30-trial JSB grid to minutes on two worker threads.
+//   RMSProp decay 0.95, momentum 0.9, RMS floor 0.01, eps 0 — the authors' released code.
+//   lr decay linear to 1 % over 500 epochs — the released code (barely acts within 60 epochs).
+//   clip: the gradient's global L2 norm rescaled to 1 when larger (the paper's wording; the
+//                      code clips the step instead).
+//   weight noise σ 0.075 on the recurrent layer's W and U, in training only.
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../../errors.js';
+import { PIANO_ROLL_DATASETS } from '../../data/load-node.js';
+import { PAPER_RMSPROP } from '../../optim/optimizer.js';
+import type { BuildKind } from '../../wasm.js';
+import { PAPER_UNITS } from '../../experiment/paper.js';
+
+/** The paper's four data sets, in the order of its Table 2 rows here. */
+export const REAL_DATASETS = Object.keys(PIANO_ROLL_DATASETS);
+
+/** Every value --dataset takes. */
+export const DATASET_CHOICES = [...REAL_DATASETS, 'all', 'synthetic', 'midi'];
+
+export interface ReproduceOptions {
+  /** jsb | nottingham | musedata | piano-midi | all | synthetic | midi */
+  dataset: string;
+  data?: string;
+  /** MIDI folder (train/, valid/, test/) for dataset 'midi'. */
+  midi?: string;
+  /** Fetch a missing data set's original pickle into the cache. */
+  download?: boolean;
+  /** Where the original pickles are published (default: the author's page). */
+  downloadUrl?: string;
+  /** Download cache folder (default: defaultCacheDir()). */
+  cache?: string;
+  out: string;
+  trials: number;
+  /** Run only these draw indices (each < trials); empty = all. */
+  onlyTrials: number[];
+  /** Worker threads; 0 runs the trials one after another in this thread. */
+  workers: number;
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  seeds: number[];
+  lrSeed: number;
+  lrLogMin: number;
+  lrLogMax: number;
+  /** Unit keys of Table 1 (tanh, gru, lstm). */
+  units: string[];
+  /** Hidden-size overrides by unit key (tanh, gru, lstm). */
+  hidden: Record<string, number>;
+  clip: number;
+  noise: number;
+  rmsDecay: number;
+  momentum: number;
+  rmsFloor: number;
+  rmsEps: number;
+  lrDecayEpochs: number;
+  lrDecayTo: number;
+  maxLength: number;
+  sortBuckets: number;
+  trialSeconds: number;
+  /** Synthetic data: training sequences (valid and test get a quarter each) and length range. */
+  syntheticTrain: number;
+  syntheticLength: [number, number];
+  build?: BuildKind;
+  /** Write the reports from the finished trials without training anything. */
+  reportOnly?: boolean;
+  /** Progress output: 'auto' (bars on a terminal, log lines otherwise), 'bars', 'log', 'none'. */
+  progress: 'auto' | 'bars' | 'log' | 'none';
+  /** The worker script, a file URL (default: reproduce-worker.js next to the bundled CLI). */
+  workerUrl?: URL | string;
+  /** The command line recorded in the report. */
+  command?: string;
+}
+
+/** Defaults of every open point; docs/results/PROTOCOL.md gives the reasons. */
+export const REPRODUCE_DEFAULTS = {
+  trials: 10, epochs: 60, patience: 10, batchSize: 1, seeds: [1], lrSeed: 1, lrLogMin: -12, lrLogMax: -6,
+  clip: 1, noise: 0.075, rmsDecay: PAPER_RMSPROP.decay, momentum: PAPER_RMSPROP.momentum, rmsFloor: PAPER_RMSPROP.floor, rmsEps: PAPER_RMSPROP.eps,
+  lrDecayEpochs: 500, lrDecayTo: 0.01, maxLength: 0, sortBuckets: 4, trialSeconds: 0,
+  syntheticTrain: 240, syntheticLength: [30, 120] as [number, number],
+} as const;
+
+/** The unit keys of Table 1, the default of --units. */
+export const UNIT_KEYS: string[] = PAPER_UNITS.map((u) => u.key);
+
+export function defaultOptions(over: Partial<ReproduceOptions> = {}): ReproduceOptions {
+  return {
+    dataset: 'jsb', out: 'reproduce-results', workers: availableParallelism(), onlyTrials: [], units: [...UNIT_KEYS], hidden: {}, progress: 'auto',
+    ...REPRODUCE_DEFAULTS, seeds: [...REPRODUCE_DEFAULTS.seeds], syntheticLength: [...REPRODUCE_DEFAULTS.syntheticLength],
+    ...over,
+  };
+}
+
+/** Refuses settings that cannot make a grid (ConfigError naming the option). */
+export function checkOptions(o: ReproduceOptions): void {
+  const posInt = (v: number, what: string, min = 1) => {
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${what} must be an integer ≥ ${min}, got ${v}`);
+  };
+  posInt(o.trials, '--trials'); posInt(o.workers, '--workers', 0); posInt(o.epochs, '--epochs'); posInt(o.patience, '--patience');
+  posInt(o.batchSize, '--batch-size'); posInt(o.maxLength, '--max-length', 0); posInt(o.sortBuckets, '--sort-buckets', 0);
+  if (o.seeds.length === 0) throw new ConfigError('--seeds needs at least one seed');
+  for (const k of o.onlyTrials) if (!Number.isInteger(k) || k < 0 || k >= o.trials) throw new ConfigError(`--only-trials: draw ${k} is not among the ${o.trials} trials (0..${o.trials - 1})`);
+  o.seeds.forEach((s) => posInt(s, '--seeds', 0));
+  if (new Set(o.seeds).size !== o.seeds.length) throw new ConfigError(`--seeds has a repeated seed: ${o.seeds.join(',')}`);
+  if (!(o.lrLogMin < o.lrLogMax)) throw new ConfigError(`the learning-rate range needs lrLogMin < lrLogMax, got ${o.lrLogMin}, ${o.lrLogMax}`);
+  if (o.units.length === 0) throw new ConfigError('--units needs at least one unit');
+  for (const u of o.units) if (!UNIT_KEYS.includes(u)) throw new ConfigError(`--units: unknown unit ${JSON.stringify(u)}; expected ${UNIT_KEYS.join(', ')}`);
+  for (const [k, v] of Object.entries(o.hidden)) {
+    if (!UNIT_KEYS.includes(k)) throw new ConfigError(`--hidden: unknown unit ${JSON.stringify(k)}; expected ${UNIT_KEYS.join(', ')}`);
+    posInt(v, `--hidden ${k}`);
+  }
+  if (!(o.clip >= 0)) throw new ConfigError(`--clip must be ≥ 0 (0 = off), got ${o.clip}`);
+  if (!(o.noise >= 0)) throw new ConfigError(`--noise must be ≥ 0, got ${o.noise}`);
+  if (!(o.trialSeconds >= 0)) throw new ConfigError(`--trial-seconds must be ≥ 0 (0 = no limit), got ${o.trialSeconds}`);
+  if (!(o.lrDecayEpochs >= 0) || !(o.lrDecayTo > 0 && o.lrDecayTo <= 1)) throw new ConfigError(`lr decay needs epochs ≥ 0 and 0 < to ≤ 1, got ${o.lrDecayEpochs}, ${o.lrDecayTo}`);
+  posInt(o.syntheticTrain, '--synthetic-train', 4);
+}
+
+/** The data sets named by --dataset. */
+export function datasetList(name: string): string[] {
+  if (name === 'all') return [...REAL_DATASETS];
+  if (name === 'synthetic' || name === 'midi' || REAL_DATASETS.includes(name)) return [name];
+  throw new ConfigError(`unknown --dataset ${JSON.stringify(name)}; expected one of ${DATASET_CHOICES.join(', ')}`);
+}

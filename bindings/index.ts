@@ -1,6 +1,6 @@
 // Platform-neutral exports (no Node built-ins): shared by bindings/node.ts and bindings/browser.ts.
 export * from './errors.js';
-export type { ModelConfig, Batch, BatchViews, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
+export type { ModelConfig, DataInfo, Batch, BatchViews, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
 export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult } from './model/model.js';
 export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION } from './model/file.js';
 export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/optimizer.js';

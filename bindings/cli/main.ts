@@ -15,6 +15,7 @@ import { loadMidiDataset } from '../data/midi-node.js';
 import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
 import { registerReproduce } from './reproduce/command.js';
+import { registerSample } from './sample.js';
 
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
 export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {
@@ -126,6 +127,7 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'sequences per batch', int, 16)
     .action((file, o) => evalCmd(file, o));
   registerReproduce(p);
+  registerSample(p);
   return p;
 }
 

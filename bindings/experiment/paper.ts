@@ -31,6 +31,37 @@ export const PAPER_UNITS: readonly PaperUnit[] = [
   { key: 'lstm', name: 'LSTM', unit: 'lstm', hiddenSize: 36, peepholes: true },
 ];
 
+/** Table 1, speech: tanh-RNN 400 units, GRU 227 (reset before), LSTM 195 with peepholes, each
+ *  ≈169 K recurrent parameters at input 20 (tanh 168,400; GRU 168,888; LSTM 169,065). */
+export const PAPER_SPEECH_UNITS: readonly PaperUnit[] = [
+  { key: 'tanh', name: 'tanh', unit: 'tanh', hiddenSize: 400 },
+  { key: 'gru', name: 'GRU', unit: 'gru', hiddenSize: 227, resetAfter: false },
+  { key: 'lstm', name: 'LSTM', unit: 'lstm', hiddenSize: 195, peepholes: true },
+];
+
+/** The paper's raw-speech setup: per step 20 input samples, the next 10 predicted by a mixture
+ *  of 20 Gaussians. */
+export const SPEECH_SETUP = { input: 20, hop: 10, components: 20 } as const;
+
+/** The data sets that are raw speech (the rest are piano rolls). */
+export const SPEECH_DATASETS: readonly string[] = ['speech'];
+
+/** The Table-1 units of a data set's task. */
+export function unitsFor(dataset: string): readonly PaperUnit[] {
+  return SPEECH_DATASETS.includes(dataset) ? PAPER_SPEECH_UNITS : PAPER_UNITS;
+}
+
+/** The speech model of a unit form: 20 input samples, a 20-component mixture over 10 samples. */
+export function speechModelConfig(u: UnitForm, seed: number): ModelConfig {
+  const c: ModelConfig = {
+    unit: u.unit, hiddenSize: u.hiddenSize, inputSize: SPEECH_SETUP.input,
+    head: { type: 'mog', components: SPEECH_SETUP.components, size: SPEECH_SETUP.hop }, seed,
+  };
+  if (u.peepholes !== undefined) c.peepholes = u.peepholes;
+  if (u.resetAfter !== undefined) c.resetAfter = u.resetAfter;
+  return c;
+}
+
 /** The display names in the paper's order (tanh, GRU, LSTM). */
 export const PAPER_UNIT_NAMES: readonly string[] = PAPER_UNITS.map((u) => u.name);
 
@@ -60,6 +91,13 @@ export const PAPER_TABLE2: Record<string, { title: string; scores: Record<PaperU
   'piano-midi': { title: 'Piano-midi', scores: { tanh: { test: 9.03, train: 5.64 }, GRU: { test: 8.82, train: 4.93 }, LSTM: { test: 9.03, train: 6.49 } } },
 };
 
+/** Table 2, the speech rows: two private Ubisoft data sets, NLL per step. Our speech stand-in is
+ *  other data (spoken digits), so only the ordering of the units compares. */
+export const PAPER_SPEECH_TABLE2: Record<string, { title: string; scores: Record<PaperUnit['name'], PaperScore> }> = {
+  'ubisoft-a': { title: 'Ubisoft A', scores: { tanh: { test: 6.44, train: 6.29 }, GRU: { test: 3.59, train: 2.31 }, LSTM: { test: 2.70, train: 1.44 } } },
+  'ubisoft-b': { title: 'Ubisoft B', scores: { tanh: { test: 7.62, train: 7.61 }, GRU: { test: 0.88, train: 0.38 }, LSTM: { test: 1.26, train: 0.80 } } },
+};
+
 /** The paper's score of a unit (by display name) on a data set, if it reports one. */
 export function paperScore(dataset: string, unitName: string): PaperScore | undefined {
   return (PAPER_TABLE2[dataset]?.scores as Record<string, PaperScore> | undefined)?.[unitName];
@@ -67,5 +105,6 @@ export function paperScore(dataset: string, unitName: string): PaperScore | unde
 
 /** A display title for a data set name (the paper's where it has one). */
 export function datasetTitle(name: string): string {
+  if (name === 'speech') return 'Spoken digits (FSDD, stand-in for the Ubisoft speech)';
   return PAPER_TABLE2[name]?.title ?? (name === 'synthetic' ? 'Synthetic music' : name);
 }

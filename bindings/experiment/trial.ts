@@ -2,15 +2,16 @@
 // paper's protocol by the one training loop (train/) and scored on the test set with the
 // parameters of its best validation epoch. The same code runs in a worker thread (the
 // reproduce command's worker) and in-process (--workers 0).
-import { createModel, defaultBuild } from '../node.js';
-import { GatedRnnError } from '../errors.js';
+import { createModel, defaultBuild, saveModel } from '../node.js';
+import { ConfigError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
+import { WaveBatcher } from '../data/speech.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
 import { train, evaluateNll, type EpochRecord } from '../train/trainer.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { BuildKind } from '../wasm.js';
-import { musicModelConfig, paperUnit } from './paper.js';
+import { musicModelConfig, speechModelConfig, paperUnit, unitsFor, SPEECH_SETUP } from './paper.js';
 
 /** Everything that decides a trial's numbers. Two trials with equal specs give equal results. */
 export interface TrialSpec {
@@ -42,7 +43,31 @@ export interface TrialSpec {
   lrDecayTo: number;
   /** Stop a trial after this many seconds of training updates (0 = no limit). */
   timeLimitSeconds: number;
+  /** 'speech': raw audio, 20 samples in, a mixture of 20 Gaussians over the next 10 (absent:
+   *  piano-roll music, as every trial file written before speech existed). */
+  task?: 'speech';
 }
+
+/** The data of a speech trial: int16 utterances and the training split's normalisation. */
+export interface SpeechTrialData {
+  kind: 'speech';
+  sampleRate: number;
+  train: Int16Array[];
+  valid: Int16Array[];
+  test: Int16Array[];
+  norm: { mean: number; std: number };
+}
+
+/** What a trial trains on: piano rolls or speech. */
+export type TrialData = PianoRollDataset | SpeechTrialData;
+
+export function isSpeechData(d: TrialData): d is SpeechTrialData {
+  return (d as { kind?: unknown }).kind === 'speech';
+}
+
+/** Training utterances scored each epoch for the train curve of a speech trial: every 8th
+ *  (300 of the 2,400 spoken digits), so that scoring costs an eighth of an epoch, not a whole. */
+export const SPEECH_TRAIN_EVAL_EVERY = 8;
 
 /** One epoch of a trial, as written to the trial files (the field order of the files). */
 export interface TrialEpoch {
@@ -84,6 +109,8 @@ export interface TrialResult {
   finishedAt: string;
   /** Predicted frames per split. */
   frames: { train: number; valid: number; test: number };
+  /** Speech: the normalisation of the data (the NLL's scale) and the sample rate. */
+  data?: { sampleRate: number; mean: number; std: number; input: number; hop: number };
 }
 
 export interface TrialCallbacks {
@@ -96,11 +123,28 @@ export interface TrialCallbacks {
 /** The model configuration of a trial (88 inputs, sigmoid output over 88 notes). A spec without
  *  the unit's form flags gets Table 1's. */
 export function trialModelConfig(s: TrialSpec): ModelConfig {
-  const paper = paperUnit(s.unit);
-  return musicModelConfig({
-    unit: s.unit, hiddenSize: s.hiddenSize,
-    peepholes: s.peepholes ?? paper.peepholes, resetAfter: s.resetAfter ?? paper.resetAfter,
-  }, s.seed);
+  const paper = s.task === 'speech' ? unitsFor('speech').find((u) => u.unit === s.unit)! : paperUnit(s.unit);
+  const form = { unit: s.unit, hiddenSize: s.hiddenSize, peepholes: s.peepholes ?? paper.peepholes, resetAfter: s.resetAfter ?? paper.resetAfter };
+  return s.task === 'speech' ? speechModelConfig(form, s.seed) : musicModelConfig(form, s.seed);
+}
+
+type AnyTrialBatcher = Batcher | WaveBatcher;
+
+/** The batchers of a trial: shuffled (maybe chunked) training batches; evaluation on whole
+ *  sequences in their given order from a zero state. */
+function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatcher; valid: AnyTrialBatcher; test: AnyTrialBatcher; trainEval: AnyTrialBatcher } {
+  const B = spec.batchSize;
+  const trainOpts = { batchSize: B, seed: spec.seed, shuffle: true, sortBuckets: B > 1 ? spec.sortBuckets : 0, maxLength: spec.maxLength > 0 ? spec.maxLength : undefined };
+  const evalOpts = { batchSize: Math.max(B, 8), shuffle: false };
+  if (isSpeechData(data)) {
+    const w = (waves: Int16Array[], o: typeof evalOpts | typeof trainOpts) => WaveBatcher.fromWaves(waves, data.norm, { ...o, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop });
+    return {
+      train: w(data.train, trainOpts), valid: w(data.valid, evalOpts), test: w(data.test, evalOpts),
+      trainEval: w(data.train.filter((_, i) => i % SPEECH_TRAIN_EVAL_EVERY === 0), evalOpts),
+    };
+  }
+  const ev = (seqs: PianoRollDataset['train']) => Batcher.fromNotes(seqs, evalOpts);
+  return { train: Batcher.fromNotes(data.train, trainOpts), valid: ev(data.valid), test: ev(data.test), trainEval: ev(data.train) };
 }
 
 /** A training loop record in the trial files' form. */
@@ -112,18 +156,11 @@ function trialEpoch(r: EpochRecord): TrialEpoch {
 }
 
 /** Trains and scores one trial. Divergence ends the trial early with what it had (not an error). */
-export async function runTrial(spec: TrialSpec, data: PianoRollDataset, build: BuildKind | undefined, cb: TrialCallbacks = {}): Promise<TrialResult> {
+export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKind | undefined, cb: TrialCallbacks = {}, opts: { modelPath?: string } = {}): Promise<TrialResult> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const B = spec.batchSize;
-  const trainB = Batcher.fromNotes(data.train, {
-    batchSize: B, seed: spec.seed, shuffle: true,
-    sortBuckets: B > 1 ? spec.sortBuckets : 0,
-    maxLength: spec.maxLength > 0 ? spec.maxLength : undefined,
-  });
-  // Evaluation never chunks: the score is on whole sequences from a zero state.
-  const evalBatcher = (seqs: PianoRollDataset['train']) => Batcher.fromNotes(seqs, { batchSize: Math.max(B, 8), shuffle: false });
-  const validB = evalBatcher(data.valid), testB = evalBatcher(data.test), trainEvalB = evalBatcher(data.train);
+  if ((spec.task === 'speech') !== isSpeechData(data)) throw new ConfigError(`trial ${spec.id}: a ${spec.task ?? 'music'} trial was given ${isSpeechData(data) ? 'speech' : 'piano-roll'} data`);
+  const { train: trainB, valid: validB, test: testB, trainEval: trainEvalB } = trialBatchers(spec, data);
   const kind = build ?? defaultBuild();
   const model = await createModel(trialModelConfig(spec), { build: kind });
   try {
@@ -142,7 +179,7 @@ export async function runTrial(spec: TrialSpec, data: PianoRollDataset, build: B
     });
     const history = s.history.map(trialEpoch);
     const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
-    return {
+    const result: TrialResult = {
       spec, recurrentParams: model.recurrentParamCount(), history, bestEpoch: s.bestEpoch,
       bestValidNll: best ? s.bestValidNll : NaN,
       trainNll: best ? best.trainNll : NaN,
@@ -151,6 +188,13 @@ export async function runTrial(spec: TrialSpec, data: PianoRollDataset, build: B
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       frames: { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames },
     };
+    if (isSpeechData(data)) {
+      result.data = { sampleRate: data.sampleRate, ...data.norm, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop };
+      model.data = { kind: 'speech', ...result.data };
+    }
+    // the best-validation parameters, with how the data were prepared (for eval and sample)
+    if (opts.modelPath !== undefined && best) await saveModel(model, opts.modelPath);
+    return result;
   } finally {
     model.dispose();
   }

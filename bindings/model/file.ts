@@ -1,12 +1,14 @@
 // Model files: safetensors with PyTorch state_dict names (README "Model files").
-// Metadata keys: format = "gatedrnn", format_version = "1", config = JSON of the ModelConfig.
+// Metadata keys: format = "gatedrnn", format_version = "1", config = JSON of the ModelConfig,
+// and optionally data = JSON of the model's DataInfo (how its inputs were prepared, e.g. the
+// speech normalisation statistics, so that eval and sample prepare data the same way).
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
 import { FormatError } from '../errors.js';
 import { resolveConfig, describeConfig, type ResolvedConfig } from './config.js';
 import { paramTable } from './params.js';
 import { Model } from './model.js';
 import type { Core } from '../wasm.js';
-import type { ModelConfig } from './types.js';
+import type { DataInfo, ModelConfig } from './types.js';
 
 export const FORMAT = 'gatedrnn';
 export const FORMAT_VERSION = '1';
@@ -15,17 +17,16 @@ export const FORMAT_VERSION = '1';
 export function modelToSafetensors(model: Model): Uint8Array {
   const tensors = new Map<string, Tensor>();
   for (const name of model.paramNames()) tensors.set(name, { shape: model.paramShape(name), data: model.getParam(name) });
-  return encodeSafetensors(tensors, {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    config: JSON.stringify(model.publicConfig()),
-  });
+  const md: Record<string, string> = { format: FORMAT, format_version: FORMAT_VERSION, config: JSON.stringify(model.publicConfig()) };
+  if (model.data !== undefined) md.data = JSON.stringify(model.data);
+  return encodeSafetensors(tensors, md);
 }
 
 /** Reads and checks a model file completely (config, every tensor's presence, shape and
  *  finiteness) before a model is created; `config` overrides the file's metadata. */
-export function parseModelFile(bytes: Uint8Array, config?: ModelConfig): { config: ModelConfig; tensors: Map<string, Tensor> } {
+export function parseModelFile(bytes: Uint8Array, config?: ModelConfig): { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo } {
   const file = decodeSafetensors(bytes);
+  const data = parseDataInfo(file.metadata.data);
   let cfg = config;
   if (!cfg) {
     const md = file.metadata;
@@ -42,7 +43,25 @@ export function parseModelFile(bytes: Uint8Array, config?: ModelConfig): { confi
   try { resolved = resolveConfig(cfg); } catch (e) {
     throw new FormatError(`model file: its config is invalid: ${(e as Error).message}`);
   }
-  return { config: cfg, tensors: checkTensors(file.tensors, resolved) };
+  const out: { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo } = { config: cfg, tensors: checkTensors(file.tensors, resolved) };
+  if (data !== undefined) out.data = data;
+  return out;
+}
+
+/** The `data` metadata: a JSON object with a string `kind` and finite numbers or strings. */
+function parseDataInfo(text: string | undefined): DataInfo | undefined {
+  if (text === undefined) return undefined;
+  let v: unknown;
+  try { v = JSON.parse(text); } catch { throw new FormatError('model file: __metadata__.data is not valid JSON'); }
+  if (!v || typeof v !== 'object' || Array.isArray(v) || typeof (v as { kind?: unknown }).kind !== 'string') {
+    throw new FormatError('model file: __metadata__.data must be a JSON object with a string "kind"');
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (!(typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))) {
+      throw new FormatError(`model file: __metadata__.data.${k} must be a finite number or a string`);
+    }
+  }
+  return v as DataInfo;
 }
 
 function checkTensors(tensors: Map<string, Tensor>, c: ResolvedConfig): Map<string, Tensor> {
@@ -64,8 +83,9 @@ function checkTensors(tensors: Map<string, Tensor>, c: ResolvedConfig): Map<stri
 }
 
 /** A model built from a parsed file on the given core. */
-export function modelFromParsed(parsed: { config: ModelConfig; tensors: Map<string, Tensor> }, core: Core): Model {
+export function modelFromParsed(parsed: { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo }, core: Core): Model {
   const model = new Model(parsed.config, core);
+  if (parsed.data !== undefined) model.data = parsed.data;
   for (const [name, t] of parsed.tensors) model.setParam(name, t.data);
   return model;
 }

@@ -15,7 +15,7 @@ import { Stream } from './stream.js';
 import { Rng } from '../data/rng.js';
 import { resolveOptimizer, type OptimizerConfig, type ResolvedOptimizer } from '../optim/optimizer.js';
 import { applyUpdate } from '../optim/step.js';
-import type { Batch, BatchViews, ForwardResult, LossResult, ModelConfig, TrainOptions, TrainResult, TrainTarget } from './types.js';
+import type { Batch, BatchViews, DataInfo, ForwardResult, LossResult, ModelConfig, TrainOptions, TrainResult, TrainTarget } from './types.js';
 
 export { Stream };
 export type { TrainOptions, TrainResult, ForwardResult };
@@ -29,6 +29,8 @@ function checkClip(clip: number | undefined): void {
 
 export class Model implements TrainTarget {
   readonly config: ResolvedConfig;
+  /** How the data were prepared (normalisation etc.); saved in and loaded from model files. */
+  data?: DataInfo;
   private core: Core | null;
   private readonly arena: Arena;
   private readonly specByName = new Map<string, ParamSpec>();

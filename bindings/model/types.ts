@@ -24,6 +24,11 @@ export interface ModelConfig {
   seed?: number;
 }
 
+/** How a model's inputs and targets were prepared from raw data, kept in its model file so that
+ *  evaluation and sampling prepare data the same way. `kind` names the preparation, e.g.
+ *  'speech' with { sampleRate, mean, std, input, hop } (bindings/data/speech.ts). */
+export interface DataInfo { kind: string; [key: string]: string | number }
+
 /** A time-major batch. Row t*B + b holds sequence b at step t. */
 export interface Batch {
   T: number;

@@ -15,7 +15,7 @@ export interface CurvePoint {
 export type CurveAxis = 'epoch' | 'seconds';
 
 /** The Vega-Lite specification of one figure (exported for tests and for anyone re-styling). */
-export function curveSpec(points: CurvePoint[], axis: CurveAxis, title: string): Record<string, unknown> {
+export function curveSpec(points: CurvePoint[], axis: CurveAxis, title: string, yTitle = 'negative log-likelihood per frame (nats, log scale)'): Record<string, unknown> {
   const finite = points.filter((p) => Number.isFinite(p.nll) && p.nll > 0);
   const x = axis === 'epoch'
     ? { field: 'epoch', type: 'quantitative', title: 'epoch' }
@@ -30,7 +30,7 @@ export function curveSpec(points: CurvePoint[], axis: CurveAxis, title: string):
     mark: { type: 'line', strokeWidth: 1.6, interpolate: 'linear' },
     encoding: {
       x,
-      y: { field: 'nll', type: 'quantitative', title: 'negative log-likelihood per frame (nats, log scale)', scale: { type: 'log', nice: false } },
+      y: { field: 'nll', type: 'quantitative', title: yTitle, scale: { type: 'log', nice: false } },
       color: { field: 'unit', type: 'nominal', title: 'unit', scale: { domain: [...PAPER_UNIT_NAMES], range: ['#1f77b4', '#d62728', '#2ca02c'] } },
       strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: { domain: ['train', 'valid'], range: [[1, 0], [5, 3]] } },
       detail: [{ field: 'unit' }, { field: 'split' }],
@@ -52,10 +52,10 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
 }
 
 /** Both figures for one data set: { epoch: svg, seconds: svg }. */
-export async function learningCurves(points: CurvePoint[], title: string): Promise<Record<CurveAxis, string>> {
+export async function learningCurves(points: CurvePoint[], title: string, yTitle?: string): Promise<Record<CurveAxis, string>> {
   const [epoch, seconds] = await Promise.all([
-    renderSvg(curveSpec(points, 'epoch', `${title}: NLL vs epochs`)),
-    renderSvg(curveSpec(points, 'seconds', `${title}: NLL vs training seconds`)),
+    renderSvg(curveSpec(points, 'epoch', `${title}: NLL vs epochs`, yTitle)),
+    renderSvg(curveSpec(points, 'seconds', `${title}: NLL vs training seconds`, yTitle)),
   ]);
   return { epoch, seconds };
 }

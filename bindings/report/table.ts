@@ -3,6 +3,8 @@
 import type { TrialResult } from '../experiment/trial.js';
 import { PAPER_UNIT_NAMES, datasetTitle, paperScore } from '../experiment/paper.js';
 import type { CurvePoint } from './plots.js';
+import { f, signed, mdTable, mean, sd } from './format.js';
+import { gatedAheadOfTanh, isSpeechResult, speechCurveNll, speechIntro, speechTable2Rows } from './speech.js';
 
 export interface Selection {
   unit: string;
@@ -27,21 +29,6 @@ export function selectBest(results: TrialResult[]): Selection[] {
   const out = [...groups.values()];
   out.forEach((g) => g.trials.sort((a, b) => a.spec.trial - b.spec.trial));
   return out.sort((a, b) => order(a.unit) - order(b.unit) || a.unit.localeCompare(b.unit) || a.seed - b.seed);
-}
-
-const f = (x: number | undefined, d = 2) => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '—');
-const signed = (x: number, d = 2) => (Number.isFinite(x) ? (x > 0 ? '+' : x < 0 ? '−' : '±') + Math.abs(x).toFixed(d) : '—');
-
-function mdTable(rows: string[][]): string {
-  const line = (r: string[]) => '| ' + r.join(' | ') + ' |';
-  return [line(rows[0]), '|' + rows[0].map(() => '---').join('|') + '|', ...rows.slice(1).map(line)].join('\n');
-}
-
-function mean(xs: number[]): number { return xs.reduce((a, b) => a + b, 0) / xs.length; }
-function sd(xs: number[]): number {
-  if (xs.length < 2) return NaN;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 }
 
 export interface RunSettings {
@@ -109,9 +96,16 @@ export function datasetReport(dataset: string, results: TrialResult[], settings:
   const s0 = results[0]?.spec;
   const lines: string[] = [];
   lines.push(`# ${title}: Table 2 reproduction`, '');
-  lines.push('Average negative log-likelihood per predicted frame, nats (summed over the 88 notes), on the **test** set with the **train** set in brackets,',
-    'for the trial with the best validation NLL per unit (the paper\'s selection). Paper: Chung et al. (2014), Table 2.', '');
-  lines.push(mdTable(table2Rows(dataset, sel)), '');
+  if (s0 && isSpeechResult(results[0])) {
+    const ahead = gatedAheadOfTanh(sel);
+    lines.push(...speechIntro(results[0]), '', mdTable(speechTable2Rows(sel)), '',
+      ahead === undefined ? 'The ordering of the units cannot be told yet (a unit has no finished trial).'
+        : `**Ordering:** ${ahead ? 'both gated units are ahead of tanh, as in the paper' : 'the paper\'s ordering (both gated units ahead of tanh) does not hold here'}.`, '');
+  } else {
+    lines.push('Average negative log-likelihood per predicted frame, nats (summed over the 88 notes), on the **test** set with the **train** set in brackets,',
+      'for the trial with the best validation NLL per unit (the paper\'s selection). Paper: Chung et al. (2014), Table 2.', '');
+    lines.push(mdTable(table2Rows(dataset, sel)), '');
+  }
   if (settings.reductions.length > 0) lines.push(`**Caps and reductions:** ${settings.reductions.join('; ')}.`, '');
   lines.push('## Settings', '');
   if (s0) {
@@ -140,9 +134,11 @@ export function curvePoints(results: TrialResult[]): CurvePoint[] {
   for (const s of sel) {
     if (!s.best || seen.has(s.unit)) continue;
     seen.add(s.unit);
+    // speech: nats per sample on the int16 scale, which is positive, so a log axis can show it
+    const y = isSpeechResult(s.best) ? speechCurveNll(s.best) : (x: number) => x;
     for (const h of s.best.history) {
-      pts.push({ unit: s.unit, split: 'train', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: h.trainNll });
-      pts.push({ unit: s.unit, split: 'valid', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: h.validNll });
+      pts.push({ unit: s.unit, split: 'train', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: y(h.trainNll) });
+      pts.push({ unit: s.unit, split: 'valid', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: y(h.validNll) });
     }
   }
   return pts;

@@ -8,7 +8,14 @@ import type { LossResult, TrainResult, TrainTarget } from '../model/types.js';
 import type { Batcher, CategoricalBatcher, BatchPlan } from '../data/batcher.js';
 import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
 
-export type AnyBatcher = Batcher | CategoricalBatcher;
+/** Anything that plans epochs of batches and fills a batch's views: the piano-roll, class and
+ *  waveform batchers. */
+export interface BatchSource {
+  epoch(e: number): BatchPlan[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fill(plan: BatchPlan, dst: any): void;
+}
+export type AnyBatcher = Batcher | CategoricalBatcher | BatchSource;
 export type { TrainTarget };
 
 /** A value now (one thread) or later (worker threads). */
@@ -24,7 +31,7 @@ export type Steps<R> = Generator<unknown, R, any>;
 export interface TrainData { train: AnyBatcher; valid: AnyBatcher; trainEval?: AnyBatcher }
 
 function fill(target: TrainTarget, batcher: AnyBatcher, plan: BatchPlan): void {
-  (batcher as Batcher).fill(plan, target.batchViews(plan.T, plan.B) as { x: Float32Array; y: Float32Array; mask: Float32Array });
+  (batcher as BatchSource).fill(plan, target.batchViews(plan.T, plan.B));
 }
 
 /** Mean NLL per predicted frame over every item of the batcher (yields each batch's loss). */

@@ -6,17 +6,17 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { ORIGINAL_BASE_URL } from '../../data/download-node.js';
 import { int, num, intList, nameList, hiddenList, range } from '../parse.js';
-import { DATASET_CHOICES, REPRODUCE_DEFAULTS, UNIT_KEYS, defaultOptions, type ReproduceOptions } from './options.js';
+import { DATASET_CHOICES, REPRODUCE_DEFAULTS, SPEECH_DEFAULTS, UNIT_KEYS, defaultOptions, type ReproduceOptions } from './options.js';
 import { reproduce } from './index.js';
 
 /** Adds `reproduce` to the program. */
 export function registerReproduce(program: Command): Command {
   const d = REPRODUCE_DEFAULTS;
   return program.command('reproduce')
-    .description('the paper\'s music experiments: 3 units × learning-rate trials on worker threads → Table 2 and learning curves (resumable)')
+    .description('the paper\'s experiments (music, or raw speech with --dataset speech): 3 units × learning-rate trials on worker threads → Table 2 and learning curves (resumable)')
     .optionsGroup('Data:')
     .addOption(new Option('--dataset <name>', 'data set').choices(DATASET_CHOICES).default('jsb'))
-    .option('--data <dir>', 'data directory with the <name>.json.gz files (default: $GATEDRNN_DATA)')
+    .option('--data <dir>', 'data directory with the <name>.json.gz files and speech/ (default: $GATEDRNN_DATA)')
     .option('--midi <dir>', 'for --dataset midi: a folder with train/, valid/, test/ of .mid files')
     .option('--download', 'fetch a missing data set\'s original pickle from the author\'s page into the cache', false)
     .option('--download-url <url>', 'where the original pickles are published', ORIGINAL_BASE_URL)
@@ -55,11 +55,15 @@ export function registerReproduce(program: Command): Command {
     .optionsGroup('Output:')
     .option('--out <dir>', 'output folder (one subfolder per data set; rerun the same command to resume)', 'reproduce-results')
     .option('--report-only', 'write the tables and plots from the finished trials, train nothing', false)
+    .option('--save-models', 'also save each trial\'s best model as <out>/<dataset>/models/<id>.safetensors (for eval and sample)', false)
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bars', 'log', 'none']).default('auto'))
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
       // the command that trains (a --report-only rerun of it names the same run)
       const argv = process.argv.slice(2).filter((a) => a !== '--report-only');
-      const o = defaultOptions({ ...(opts as Partial<ReproduceOptions>), command: `gatedrnn ${argv.join(' ')}` });
+      const given = { ...opts };
+      // speech has its own defaults for the options the user did not set (options.ts)
+      if (given.dataset === 'speech') for (const k of Object.keys(SPEECH_DEFAULTS)) if (cmd.getOptionValueSource(k) === 'default') delete given[k];
+      const o = defaultOptions({ ...(given as Partial<ReproduceOptions>), command: `gatedrnn ${argv.join(' ')}` });
       const outcomes = await reproduce(o);
       for (const x of outcomes) {
         console.log(`${x.dataset}: ${x.ran} trial(s) run, ${x.skipped} reused → ${join(x.dir, 'README.md')}`);

@@ -6,14 +6,22 @@ import { ConfigError, NotFoundError } from '../../errors.js';
 import { syntheticMusic } from '../../data/synthetic.js';
 import { loadPianoRollDataset, loadPianoRollPickle, resolveDataDir, PIANO_ROLL_DATASETS, DATA_ENV } from '../../data/load-node.js';
 import { originalPickleUrl, defaultCacheDir, downloadCached, ORIGINAL_PICKLES } from '../../data/download-node.js';
-import type { PianoRollDataset } from '../../data/pianoroll.js';
+import type { TrialData } from '../../experiment/trial.js';
 import type { ReproduceOptions } from './options.js';
 
 /** Loads one data set of the grid. A real data set is read, in this order, from
  *  `<data>/<name>.json.gz`, from the original pickle in `<data>/` (e.g. "JSB Chorales.pickle"),
  *  from the original pickle in the download cache, or — with `--download` — fetched from the
  *  author's URL into the cache first. */
-export async function loadReproduceData(name: string, o: ReproduceOptions): Promise<PianoRollDataset> {
+export async function loadReproduceData(name: string, o: ReproduceOptions): Promise<TrialData> {
+  if (name === 'speech') {
+    // the spoken-digit stand-in (<data>/speech/index.json + split WAVs, sha256-checked), normalised
+    // by the statistics of its training split
+    const { loadSpeechDataset } = await import('../../data/speech-node.js');
+    const { speechNorm } = await import('../../data/speech.js');
+    const ds = await loadSpeechDataset(resolveDataDir(o.data));
+    return { kind: 'speech', sampleRate: ds.sampleRate, train: ds.train, valid: ds.valid, test: ds.test, norm: speechNorm(ds.train) };
+  }
   if (name === 'synthetic') {
     const n = o.syntheticTrain, q = Math.max(2, Math.round(n / 4));
     return syntheticMusic({ seed: 1, train: n, valid: q, test: q, minLength: o.syntheticLength[0], maxLength: o.syntheticLength[1] });

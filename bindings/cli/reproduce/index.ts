@@ -68,7 +68,9 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
   }
   const workers = o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, todo.length));
   const progress = new Progress(name, specs.length, skipped, workers, o.progress);
-  const runner = o.workers === 0 ? inProcessRunner(data, o.build) : workerRunner(data, o.build, url, active);
+  const modelDir = o.saveModels ? join(dir, 'models') : undefined;
+  if (modelDir) await mkdir(modelDir, { recursive: true });
+  const runner = o.workers === 0 ? inProcessRunner(data, o.build, modelDir) : workerRunner(data, o.build, url, active, modelDir);
   let failed: TrialFailure[] = [];
   try {
     ({ failed } = await pool(todo, workers, runner, progress, async (r) => {

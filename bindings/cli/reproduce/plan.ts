@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, FormatError } from '../../errors.js';
 import { Rng } from '../../data/rng.js';
-import { PAPER_UNITS } from '../../experiment/paper.js';
+import { unitsFor, SPEECH_DATASETS } from '../../experiment/paper.js';
 import type { TrialSpec, TrialResult } from '../../experiment/trial.js';
 import type { ReproduceOptions } from './options.js';
 
@@ -17,15 +17,15 @@ export function learningRates(n: number, seed: number, logMin = -12, logMax = -6
   return out;
 }
 
-/** The trials of one data set, in the order they are run: the units interleave (all three
- *  have ≈20 K parameters) so that early results cover every unit. */
+/** The trials of one data set, in the order they are run: the units interleave (the three of a
+ *  task have about the same parameter count) so that early results cover every unit. */
 export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
   const lrs = learningRates(o.trials, o.lrSeed, o.lrLogMin, o.lrLogMax);
   const specs: TrialSpec[] = [];
   for (const seed of o.seeds) {
     for (let k = 0; k < o.trials; k++) {
       if (o.onlyTrials.length > 0 && !o.onlyTrials.includes(k)) continue;
-      for (const u of PAPER_UNITS) {
+      for (const u of unitsFor(dataset)) {
         if (!o.units.includes(u.key)) continue;
         const spec: TrialSpec = {
           id: `${u.key}-seed${seed}-trial${k}`, dataset, unit: u.unit, unitName: u.name,
@@ -35,6 +35,7 @@ export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
           optimizer: { type: 'rmsprop', lr: lrs[k], decay: o.rmsDecay, momentum: o.momentum, eps: o.rmsEps, floor: o.rmsFloor, centered: false },
           lrDecayEpochs: o.lrDecayEpochs, lrDecayTo: o.lrDecayTo, timeLimitSeconds: o.trialSeconds,
         };
+        if (SPEECH_DATASETS.includes(dataset)) spec.task = 'speech';
         if (u.peepholes !== undefined) spec.peepholes = u.peepholes;
         if (u.resetAfter !== undefined) spec.resetAfter = u.resetAfter;
         specs.push(spec);

@@ -1,12 +1,12 @@
 // Running the trials: a pool of at most n at once, each on a worker thread (its own
 // WebAssembly instance; worker.ts) or, with --workers 0, one after another in this thread.
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../../errors.js';
-import type { PianoRollDataset } from '../../data/pianoroll.js';
 import type { BuildKind } from '../../wasm.js';
-import { runTrial, type TrialSpec, type TrialResult } from '../../experiment/trial.js';
+import { runTrial, type TrialSpec, type TrialResult, type TrialData } from '../../experiment/trial.js';
 import type { WorkerInput, WorkerMessage } from './worker.js';
 import type { Progress, TrialProgress } from './progress.js';
 import type { ReproduceOptions } from './options.js';
@@ -39,9 +39,9 @@ export async function withWorkers<T>(fn: (active: Set<Worker>) => Promise<T>): P
 }
 
 /** Each trial on a new worker thread running `url`. */
-export function workerRunner(data: PianoRollDataset, build: BuildKind | undefined, url: URL, active: Set<Worker>): TrialRunner {
+export function workerRunner(data: TrialData, build: BuildKind | undefined, url: URL, active: Set<Worker>, modelDir?: string): TrialRunner {
   return (spec, p) => new Promise<TrialResult>((ok, fail) => {
-    const input: WorkerInput = { spec, data, build };
+    const input: WorkerInput = { spec, data, build, modelPath: modelPathOf(modelDir, spec) };
     const w = new Worker(url, { workerData: input });
     active.add(w);
     let settled = false;
@@ -61,10 +61,15 @@ export function workerRunner(data: PianoRollDataset, build: BuildKind | undefine
 }
 
 /** Each trial in this thread. */
-export function inProcessRunner(data: PianoRollDataset, build: BuildKind | undefined): TrialRunner {
+export function inProcessRunner(data: TrialData, build: BuildKind | undefined, modelDir?: string): TrialRunner {
   return (spec, p) => runTrial(spec, data, build, {
     onStart: (e, b) => p.start(e, b), onBatch: (e, d, t) => p.batch(e, d, t), onEpoch: (r) => p.epoch(r),
-  });
+  }, { modelPath: modelPathOf(modelDir, spec) });
+}
+
+/** Where a trial's best model is saved (`--save-models`): `<dir>/models/<id>.safetensors`. */
+export function modelPathOf(modelDir: string | undefined, spec: TrialSpec): string | undefined {
+  return modelDir === undefined ? undefined : join(modelDir, `${spec.id}.safetensors`);
 }
 
 /** Runs `specs` with at most `n` at once; each result is handed to `save` as it arrives. A

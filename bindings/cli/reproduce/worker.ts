@@ -3,11 +3,10 @@
 // Bundled to dist/reproduce-worker.js next to dist/cli.js (scripts/bundle.mjs); pool.ts starts it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { enableRelaxedSimd } from '../../core-node.js';
-import { runTrial, errorInfo, type TrialSpec, type TrialEpoch, type TrialResult } from '../../experiment/trial.js';
-import type { PianoRollDataset } from '../../data/pianoroll.js';
+import { runTrial, errorInfo, type TrialSpec, type TrialEpoch, type TrialResult, type TrialData } from '../../experiment/trial.js';
 import type { BuildKind } from '../../wasm.js';
 
-export interface WorkerInput { spec: TrialSpec; data: PianoRollDataset; build?: BuildKind }
+export interface WorkerInput { spec: TrialSpec; data: TrialData; build?: BuildKind; /** save the trial's best model here */ modelPath?: string }
 
 export type WorkerMessage =
   | { type: 'start'; epochs: number; batches: number }
@@ -33,7 +32,7 @@ try {
       if (done === total || now - lastBatch > 100) { lastBatch = now; send({ type: 'batch', epoch, done, total }); }
     },
     onEpoch: (record) => send({ type: 'epoch', record }),
-  });
+  }, { modelPath: input.modelPath });
   send({ type: 'done', result });
 } catch (e) {
   send({ type: 'error', error: errorInfo(e) });

@@ -70,7 +70,8 @@ export async function writeDatasetReport(dir: string, name: string, results: Tri
   // one trial per line: compact, and still diffable
   const lines = sorted.map((r) => toJson(r, 0).trimEnd());
   await writeFileAtomic(join(dir, 'trials.json'), utf8('[\n' + lines.join(',\n') + '\n]\n'));
-  const figures = await learningCurves(curvePoints(results), datasetTitle(name));
+  const speech = results.some((r) => r.spec.task === 'speech');
+  const figures = await learningCurves(curvePoints(results), datasetTitle(name), speech ? 'NLL, nats per sample on the int16 scale (log scale)' : undefined);
   await writeFileAtomic(join(dir, 'curves-epochs.svg'), utf8(figures.epoch));
   await writeFileAtomic(join(dir, 'curves-seconds.svg'), utf8(figures.seconds));
   const last = log.invocations[log.invocations.length - 1];
@@ -89,7 +90,7 @@ export async function writeDatasetReport(dir: string, name: string, results: Tri
 /** `<out>/README.md`: Table 2 over every data set folder with a trials.json. */
 export async function writeSummary(out: string): Promise<void> {
   const entries = await readdir(out, { withFileTypes: true });
-  const order = [...REAL_DATASETS, 'synthetic', 'midi'];
+  const order = [...REAL_DATASETS, 'speech', 'synthetic', 'midi'];
   const dirs = entries.filter((e) => e.isDirectory() && existsSync(join(out, e.name, 'trials.json'))).map((e) => e.name)
     .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
   if (dirs.length === 0) return;

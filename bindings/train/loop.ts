@@ -6,9 +6,10 @@ import { DivergedError, EmptyError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { LossResult, TrainResult, TrainTarget } from '../model/types.js';
 import type { Batcher, CategoricalBatcher, BatchPlan } from '../data/batcher.js';
+import type { WaveBatcher } from '../data/speech.js';
 import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
 
-export type AnyBatcher = Batcher | CategoricalBatcher;
+export type AnyBatcher = Batcher | CategoricalBatcher | WaveBatcher;
 export type { TrainTarget };
 
 /** A value now (one thread) or later (worker threads). */

@@ -8,6 +8,8 @@ export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export { Rng } from './data/rng.js';
 export { Core, instantiateCore, RELAXED_PROBE, type BuildKind } from './wasm.js';
 export { Batcher, CategoricalBatcher, type BatcherOptions, type BatchPlan } from './data/batcher.js';
+export { decodeWav, encodeWav, floatToInt16, type WavAudio, type WavDecodeOptions } from './io/wav.js';
+export { WaveBatcher, speechNorm, speechSteps, normalise, denormalise, nllUnits, writeStepInput, writeStepTarget, SPEECH_INPUT, SPEECH_HOP, type SpeechNorm, type WaveBatcherOptions, type WaveBatch, type NllUnits } from './data/speech.js';
 export { syntheticMusic, type SyntheticOptions } from './data/synthetic.js';
 export { validatePianoRollDataset, notesToFrames, framesToNotes, NOTE_MIN, NOTE_MAX, PIANO_UNITS, type NoteSequence, type PianoRollDataset } from './data/pianoroll.js';
 export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary, type TrainData } from './train/trainer.js';

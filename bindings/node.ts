@@ -38,4 +38,5 @@ export async function saveModel(model: Model, path: string): Promise<void> {
   await writeFileAtomic(path, modelToSafetensors(model));
 }
 export { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from './data/load-node.js';
+export { loadSpeechDataset, loadWavFolder, validateSpeechIndex, type SpeechDataset, type UttMeta, type SpeechLoadLimits } from './data/speech-node.js';
 export * from './parallel/index.js';

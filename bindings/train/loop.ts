@@ -5,17 +5,12 @@
 import { DivergedError, EmptyError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { LossResult, TrainResult, TrainTarget } from '../model/types.js';
-import type { Batcher, CategoricalBatcher, BatchPlan } from '../data/batcher.js';
+import type { Batcher, CategoricalBatcher, BatchPlan, FrameBatch } from '../data/batcher.js';
+import type { WaveBatcher } from '../data/speech.js';
 import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
 
-/** Anything that plans epochs of batches and fills a batch's views: the piano-roll, class and
- *  waveform batchers. */
-export interface BatchSource {
-  epoch(e: number): BatchPlan[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  fill(plan: BatchPlan, dst: any): void;
-}
-export type AnyBatcher = Batcher | CategoricalBatcher | BatchSource;
+/** The piano-roll, class and waveform batchers: each plans epochs and fills a batch's views. */
+export type AnyBatcher = Batcher | CategoricalBatcher | WaveBatcher;
 export type { TrainTarget };
 
 /** A value now (one thread) or later (worker threads). */
@@ -31,7 +26,7 @@ export type Steps<R> = Generator<unknown, R, any>;
 export interface TrainData { train: AnyBatcher; valid: AnyBatcher; trainEval?: AnyBatcher }
 
 function fill(target: TrainTarget, batcher: AnyBatcher, plan: BatchPlan): void {
-  (batcher as BatchSource).fill(plan, target.batchViews(plan.T, plan.B));
+  (batcher as Batcher).fill(plan, target.batchViews(plan.T, plan.B) as FrameBatch);
 }
 
 /** Mean NLL per predicted frame over every item of the batcher (yields each batch's loss). */

@@ -16,6 +16,16 @@ export function dataDir(): string | undefined {
   return ok ? dir : undefined;
 }
 
+/** The speech folder ($GATEDRNN_DATA/speech) if it holds index.json, else undefined (and in CI: throws). */
+export function speechDir(): string | undefined {
+  const dir = process.env.GATEDRNN_DATA;
+  const speech = dir ? join(dir, 'speech') : undefined;
+  const ok = !!speech && existsSync(join(speech, 'index.json'));
+  if (!ok && inCI) throw new Error(`GATEDRNN_CI is set but GATEDRNN_DATA (${dir}) has no speech/index.json`);
+  if (!ok) console.warn(`[skip] real speech tests: set GATEDRNN_DATA to the folder holding speech/index.json (now: ${dir ?? 'unset'})`);
+  return ok ? speech : undefined;
+}
+
 /** /usr/bin/python3 with torch importable, else undefined (and in CI: throws). */
 export function torchPython(): string | undefined {
   const py = process.env.GATEDRNN_TORCH_PYTHON ?? '/usr/bin/python3';

@@ -14,6 +14,7 @@ export { syntheticMusic, type SyntheticOptions } from './data/synthetic.js';
 export { validatePianoRollDataset, notesToFrames, framesToNotes, NOTE_MIN, NOTE_MAX, PIANO_UNITS, type NoteSequence, type PianoRollDataset } from './data/pianoroll.js';
 export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary, type TrainData } from './train/trainer.js';
 export { registerHead, headTypes, getHead } from './head/registry.js';
+export { MOG_SIGMA_MIN, mogLayout } from './head/mog.js';
 export type { HeadDef, HeadConfig, ResolvedHead, HeadContext } from './head/types.js';
 export type { ParamSpec } from './model/params.js';
 export type { Kernels, KernelName, Ptr, CellKind } from './kernels.js';

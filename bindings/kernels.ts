@@ -39,6 +39,10 @@ type WeightNoise = (dst: Ptr, src: Ptr, n: number, sigma: number, state: Ptr) =>
 type BiasRows = (C: Ptr, ldc: number, b: Ptr, M: number, N: number) => void;
 type ColSum = (db: Ptr, A: Ptr, lda: number, M: number, N: number) => void;
 type SoftmaxRows = (y: Ptr, z: Ptr, N: number, O: number) => void;
+/** The mixture-of-Gaussians loss: z rows of K·(1+2D) = [a | μ | s], y rows of D values. */
+type MogLoss = (dz: Ptr, z: Ptr, y: Ptr, mask: Ptr, N: number, K: number, D: number) => number;
+/** out rows [π | μ | σ] from z rows [a | μ | s]; out may equal z. */
+type MogParams = (out: Ptr, z: Ptr, N: number, K: number, D: number) => void;
 
 /** The kernels that have a `_scalar` twin with the same signature and result. */
 interface Twinned {
@@ -55,6 +59,9 @@ interface Twinned {
   /** labels i32 (N); Σ mask·(logsumexp(z) − z_label); dz = mask·(softmax − onehot). */
   softmax_xent: HeadLoss;
   softmax_rows_f32: SoftmaxRows;
+  /** Σ mask·(−log Σ_k π_k Π_d N(y_d; μ_kd, σ_kd²)); dz = mask·∂/∂z (may alias z). */
+  mog_nll: MogLoss;
+  mog_params: MogParams;
   sum_sq_f32: SumSq;
   scale_f32: Scale;
   count_nonfinite_f32: CountNonFinite;
@@ -122,6 +129,7 @@ export const KERNEL_NAMES = [
   'cell_forward', 'cell_forward_scalar', 'cell_backward', 'cell_backward_scalar',
   'bias_rows_f32', 'bias_rows_f32_scalar', 'colsum_f32', 'colsum_f32_scalar', 'bernoulli_nll', 'bernoulli_nll_scalar',
   'softmax_xent', 'softmax_xent_scalar', 'softmax_rows_f32', 'softmax_rows_f32_scalar',
+  'mog_nll', 'mog_nll_scalar', 'mog_params', 'mog_params_scalar',
   'sum_sq_f32', 'sum_sq_f32_scalar', 'scale_f32', 'scale_f32_scalar', 'count_nonfinite_f32', 'count_nonfinite_f32_scalar',
   'sgd_step', 'sgd_step_scalar', 'rmsprop_step', 'rmsprop_step_scalar', 'adam_step', 'adam_step_scalar',
   'rng_seed', 'fill_uniform_f32', 'fill_uniform_f32_scalar', 'fill_normal_f32', 'fill_normal_f32_scalar',

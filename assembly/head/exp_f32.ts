@@ -1,7 +1,9 @@
 // Lane functions the heads need: exp4 (range reduction by powers of two, degree-7 Taylor on
-// |r| ≤ ln2/2) and log1p_unit4 (log1p on [0, 1] through 2·atanh(e / (2 + e))). Both are
-// accurate to a few f32 ulps on the ranges the heads use; exp4 flushes results below
-// FLT_MIN (x < −87.34) to 0, returns +inf above ln(FLT_MAX) and lets NaN through.
+// |r| ≤ ln2/2), log1p_unit4 (log1p on [0, 1] through 2·atanh(e / (2 + e))) and log4 (the
+// natural log of positive normal floats: exponent split off in the bits, then log1p_unit4 of
+// the mantissa − 1). All are accurate to a few f32 ulps on the ranges the heads use; exp4
+// flushes results below FLT_MIN (x < −87.34) to 0, returns +inf above ln(FLT_MAX) and lets
+// NaN through.
 import { madd4 } from "../util";
 
 const EXP_LO: f32 = -87.33654;   // ln(FLT_MIN): below, exp flushes to 0
@@ -49,6 +51,20 @@ export function log1p_unit4(e: v128): v128 {
   p = madd4(p, s2, f32x4.splat(<f32>(1.0 / 3.0)));
   p = madd4(p, s2, f32x4.splat(1.0));
   return f32x4.mul(f32x4.add(s, s), p);
+}
+
+/** log(x) on four lanes for positive normal x (the mixture head's σ ≥ 1e-3). x = 2^k·f with
+ *  f ∈ [√½, √2) taken from the bits (musl's logf split); log f = log1p_unit4(f − 1), whose
+ *  atanh series holds there too (|s| = |f−1|/(f+1) ≤ 0.172 < 1/3; f − 1 is exact); k·ln 2 is
+ *  added in two parts. NaN propagates; 0, negatives, subnormals and +inf are outside the domain
+ *  (a finite meaningless value comes back). */
+@inline
+export function log4(x: v128): v128 {
+  const ix = i32x4.add(x, i32x4.splat(0x3f800000 - 0x3f3504f3));   // carries into the exponent iff f ≥ √2
+  const k = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(0x7f)));
+  const f = f32x4.sub(i32x4.add(v128.and(ix, i32x4.splat(0x007fffff)), i32x4.splat(0x3f3504f3)), f32x4.splat(1.0));
+  const r = madd4(k, f32x4.splat(LN2_HI), madd4(k, f32x4.splat(LN2_LO), log1p_unit4(f)));
+  return v128.bitselect(x, r, f32x4.ne(x, x));
 }
 
 /** Sum of the four lanes of an f32x4, as f64 (each lane promoted before adding). */

@@ -14,3 +14,13 @@ export function checkSize(cfg: HeadConfig, min: number, tooSmall?: string): numb
   if (v < min) throw new ConfigError(tooSmall ?? `config.head.size must be at least ${min}, got ${v}`);
   return v;
 }
+
+/** An optional integer option config.head[key] in min..max; `dflt` when it is absent. */
+export function intOption(cfg: HeadConfig, key: string, min: number, max: number, dflt: number): number {
+  const v = cfg[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`config.head.${key} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}

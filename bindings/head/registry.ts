@@ -1,9 +1,10 @@
-// The heads a ModelConfig may name. Bernoulli and softmax are built in; a new head is one
+// The heads a ModelConfig may name. Bernoulli, softmax and mog are built in; a new head is one
 // HeadDef (types.ts) registered here or by a caller, with its kernels in assembly/head/.
 import { ConfigError } from '../errors.js';
 import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
 import { bernoulliHead } from './bernoulli.js';
 import { softmaxHead } from './softmax.js';
+import { mogHead } from './mog.js';
 
 const heads = new Map<string, HeadDef>();
 
@@ -34,3 +35,4 @@ export function resolveHead(cfg: unknown): ResolvedHead {
 
 registerHead(bernoulliHead);
 registerHead(softmaxHead);
+registerHead(mogHead);

@@ -5,6 +5,7 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { getHead } from '../head/registry.js';
 import { Rng } from '../data/rng.js';
+import { normalise, denormalise } from '../data/speech.js';
 import type { Model } from '../model/model.js';
 
 /** A speech model's data preparation, as `reproduce --dataset speech` stores it. */
@@ -42,8 +43,8 @@ export function sampleSpeech(model: Model, o: SpeechSampleOptions): SpeechSample
   }
   if (o.primer !== undefined && !(o.primer instanceof Int16Array)) throw new ShapeError('primer must be an Int16Array of samples');
   const P = o.primer ? Math.floor(o.primer.length / hop) : 0, G = Math.ceil(o.samples / hop);
-  const z = new Float32Array((P + G) * hop), silence = (0 - mean) / std;
-  for (let i = 0; i < P * hop; i++) z[i] = (o.primer![i] - mean) / std;
+  const norm = { mean, std }, z = new Float32Array((P + G) * hop), silence = (0 - mean) / std;
+  if (o.primer) z.set(normalise(o.primer.subarray(0, P * hop), norm));
   const head = model.config.head, def = getHead(head.type), rng = new Rng(o.seed ?? 1), stream = model.stream(1);
   const x = new Float32Array(input);
   for (let t = 0; t < P + G; t++) {
@@ -52,7 +53,5 @@ export function sampleSpeech(model: Model, o: SpeechSampleOptions): SpeechSample
     const dist = stream.step(x);
     if (t >= P) z.set(def.sample(dist, rng, head) as Float32Array, t * hop);
   }
-  const audio = new Int16Array(z.length);
-  for (let i = 0; i < z.length; i++) audio[i] = Math.max(-32768, Math.min(32767, Math.round(z[i] * std + mean)));
-  return { audio, primerSamples: P * hop, sampleRate: info.sampleRate };
+  return { audio: denormalise(z, norm).samples, primerSamples: P * hop, sampleRate: info.sampleRate };
 }

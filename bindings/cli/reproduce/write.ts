@@ -10,7 +10,7 @@ import { datasetTitle } from '../../experiment/paper.js';
 import type { TrialResult } from '../../experiment/trial.js';
 import { datasetReport, curvePoints, summaryTable, type RunSettings, type ReportMeta } from '../../report/table.js';
 import { learningCurves } from '../../report/plots.js';
-import { REAL_DATASETS, REPRODUCE_DEFAULTS, type ReproduceOptions } from './options.js';
+import { REAL_DATASETS, REPRODUCE_DEFAULTS, SPEECH_DEFAULTS, type ReproduceOptions } from './options.js';
 import { planTrials, toJson, parseJson } from './plan.js';
 
 /** One invocation of reproduce on a data set, as `run.json` lists it. */
@@ -54,7 +54,9 @@ function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
   const r: string[] = [];
   if (o.onlyTrials.length > 0) r.push(`only ${o.onlyTrials.length} of the ${o.trials} learning-rate draws per unit (draws ${[...o.onlyTrials].sort((a, b) => a - b).join(', ')})`);
   else if (o.trials < 10) r.push(`${o.trials} of the paper's 10 learning-rate trials per unit`);
-  if (o.epochs < REPRODUCE_DEFAULTS.epochs) r.push(`at most ${o.epochs} epochs (default ${REPRODUCE_DEFAULTS.epochs})`);
+  const defaultEpochs = o.dataset === 'speech' ? SPEECH_DEFAULTS.epochs : REPRODUCE_DEFAULTS.epochs;
+  if (o.epochs < defaultEpochs) r.push(`at most ${o.epochs} epochs (default ${defaultEpochs})`);
+  else if (o.dataset === 'speech') r.push(`at most ${o.epochs} epochs (a cap that keeps the speech grid within about 90 minutes on two cores)`);
   if (o.trialSeconds > 0) r.push(`at most ${o.trialSeconds} s of training per trial`);
   if (o.maxLength > 0) r.push(`training on chunks of ${o.maxLength} steps`);
   const planned = planTrials(results[0]?.spec.dataset ?? '', o).length;

@@ -19,8 +19,6 @@ import { intOption } from './check.js';
 
 /** The floor of every σ (must match SIGMA_MIN in assembly/head/mog_f32.ts). */
 export const MOG_SIGMA_MIN = 1e-3;
-/** The range raw log-scales are clamped to before exp (must match S_MIN, S_MAX there). */
-export const MOG_LOG_SCALE_RANGE = [-20, 20] as const;
 /** Largest components (K) and dimension (D) accepted (the kernels' scratch holds 256). */
 export const MOG_MAX = 256;
 

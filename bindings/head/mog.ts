@@ -9,17 +9,16 @@
 // The output distribution (forward().outputs, stream steps) has the same layout with
 // [π | μ | σ]; sample() draws one row of D values from it.
 //
-// At initialisation (head.weight U(−0.1, 0.1), head.bias 0) every logit is a small multiple of
-// |h| ≤ 1: π ≈ 1/K, μ ≈ 0 and s ≈ 0, so σ ≈ 1 + SIGMA_MIN — unit-variance components at the
-// data's mean, a sensible start for speech normalised to zero mean and unit variance.
+// At initialisation (head.weight U(−0.1, 0.1), head.bias 0) every logit is centred on 0 with a
+// standard deviation of 0.058·‖h‖: π ≈ 1/K, μ ≈ 0 and σ ≈ 1 + SIGMA_MIN in geometric mean —
+// unit-variance components at the data's mean, a sensible start for speech normalised to zero
+// mean and unit variance (docs/DESIGN.md "Heads" has the spread measured for the paper's sizes).
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
 import { intOption } from './check.js';
 
 /** The floor of every σ (must match SIGMA_MIN in assembly/head/mog_f32.ts). */
 export const MOG_SIGMA_MIN = 1e-3;
-/** The range raw log-scales are clamped to before exp (must match S_MIN, S_MAX there). */
-export const MOG_LOG_SCALE_RANGE = [-20, 20] as const;
 /** Largest components (K) and dimension (D) accepted (the kernels' scratch holds 256). */
 export const MOG_MAX = 256;
 

@@ -105,3 +105,27 @@ describe('model files keep how the data were prepared', () => {
     expect(await main(['sample', path, '--out', join(tmp, 'y.wav')])).toBe(1);
   });
 });
+
+describe('train, eval and sample on a folder of your own WAV files', () => {
+  it('normalises by its training files, keeps that in the model, and evaluates with it', async () => {
+    const dir = join(tmp, 'wavs');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const n = 1500 + 97 * i, s = new Int16Array(n);
+      for (let t = 0; t < n; t++) s[t] = Math.round(6000 * Math.sin((2 * Math.PI * (180 + 25 * i) * t) / 8000) + 500);
+      await writeFile(join(dir, `take${String(i).padStart(2, '0')}.wav`), encodeWav(s, 8000));
+    }
+    const file = join(tmp, 'wav-gru.safetensors');
+    expect(await main(['train', '--dataset', 'wav', '--data', dir, '--unit', 'gru', '--hidden', '6', '--epochs', '2', '--batch-size', '4', '--out', file])).toBe(0);
+    const m = await loadModel(file);
+    expect(m.data).toMatchObject({ kind: 'speech', sampleRate: 8000, input: 20, hop: 10 });
+    expect(m.data!.mean).toBeGreaterThan(100); // the +500 offset, from the training files only
+    m.dispose();
+    expect(await main(['eval', file, '--dataset', 'wav', '--data', dir, '--split', 'test'])).toBe(0);
+    expect(await main(['sample', file, '--out', join(tmp, 'wav-gru.wav'), '--seconds', '0.1'])).toBe(0);
+    expect(decodeWav(await readFile(join(tmp, 'wav-gru.wav'))).samples.length).toBe(800);
+    expect(await main(['train', '--dataset', 'wav', '--unit', 'gru', '--hidden', '6'])).toBe(1); // no --data
+    expect(await main(['demo', '--dataset', 'speech'])).toBe(1);
+  });
+});

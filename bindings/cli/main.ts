@@ -1,7 +1,7 @@
 // The `gatedrnn` command line (Node only). `main(argv)` returns the exit code.
 import { Command, Option } from 'commander';
 import { createModel, loadModel, saveModel } from '../node.js';
-import { GatedRnnError } from '../errors.js';
+import { ConfigError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
 import { syntheticMusic } from '../data/synthetic.js';
 import { PIANO_UNITS, type PianoRollDataset } from '../data/pianoroll.js';
@@ -15,7 +15,8 @@ import { loadMidiDataset } from '../data/midi-node.js';
 import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
 import { registerReproduce } from './reproduce/command.js';
-import { registerSample } from './sample.js';
+import { registerSample, checkOutputPath } from './sample.js';
+import { AUDIO_DATASETS, loadAudio, waveBatcher, createSpeechModel, describeSpeechNll, modelNorm } from './speech.js';
 
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
 export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {
@@ -36,6 +37,7 @@ function table(rows: string[][]): string {
 interface DemoOpts { dataset: string; data?: string; seconds: number; epochs: number; batchSize: number; lr: number; seed: number; build?: 'simd' | 'relaxed' | 'debug' }
 
 async function demo(o: DemoOpts): Promise<void> {
+  if (AUDIO_DATASETS.includes(o.dataset)) throw new ConfigError(`demo trains the music models; for ${o.dataset} use \`gatedrnn train --dataset ${o.dataset}\` or \`gatedrnn reproduce --dataset speech\``);
   const ds = await loadMusic(o.dataset, o.data, o.seed);
   const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : 0 });
   const data = { train: mk(ds.train, true), valid: mk(ds.valid, false) };
@@ -64,6 +66,8 @@ async function demo(o: DemoOpts): Promise<void> {
 interface TrainOpts extends DemoOpts { threads: number; unit: Unit; hidden: number; layers: number; peepholes: boolean; resetBefore: boolean; out?: string; clip: number; noise: number; patience: number; optimizer: string }
 
 async function trainCmd(o: TrainOpts): Promise<void> {
+  if (o.out) await checkOutputPath(o.out, '.safetensors', '--out');
+  if (AUDIO_DATASETS.includes(o.dataset)) return trainSpeechCmd(o);
   const ds = await loadMusic(o.dataset, o.data, o.seed);
   const config: ModelConfig = { unit: o.unit, hiddenSize: o.hidden, layers: o.layers, inputSize: PIANO_UNITS, head: { type: 'bernoulli', size: PIANO_UNITS }, seed: o.seed };
   if (o.unit === 'lstm') config.peepholes = o.peepholes;
@@ -83,8 +87,35 @@ async function trainCmd(o: TrainOpts): Promise<void> {
   model.dispose();
 }
 
+/** `train --dataset speech|wav`: one speech model, normalised by its training split. */
+async function trainSpeechCmd(o: TrainOpts): Promise<void> {
+  const ds = await loadAudio(o.dataset, o.data);
+  const form = { unit: o.unit, hiddenSize: o.hidden, layers: o.layers, ...(o.unit === 'lstm' ? { peepholes: o.peepholes } : {}), ...(o.unit === 'gru' ? { resetAfter: !o.resetBefore } : {}) };
+  const { model, norm } = await createSpeechModel(form, ds, o.seed, o.build);
+  const optimizer: OptimizerConfig = o.optimizer === 'adam' ? { type: 'adam', lr: o.lr } : { ...PAPER_RMSPROP, lr: o.lr };
+  const cfg: TrainConfig = {
+    epochs: o.epochs, optimizer, clipNorm: o.clip > 0 ? o.clip : undefined, weightNoise: o.noise, patience: o.patience, timeLimitSeconds: o.seconds,
+    onEpoch: (r) => console.log(`epoch ${r.epoch + 1}: train ${fmt(r.trainNll, 3)} valid ${fmt(r.validNll, 3)} nats/step${r.best ? ' *' : ''} (${fmt(r.trainSeconds)} s)`),
+  };
+  const data = { train: waveBatcher(ds.train, norm, o.batchSize, o.seed, true), valid: waveBatcher(ds.valid, norm, o.batchSize, o.seed, false) };
+  const s = o.threads > 1 ? await trainParallel(model, data, { ...cfg, parallel: o.threads }) : train(model, data, cfg);
+  const testNll = evaluateNll(model, waveBatcher(ds.test, norm, o.batchSize, o.seed, false));
+  console.log(`best epoch ${s.bestEpoch + 1} (stopped: ${s.stopped}); test: ${describeSpeechNll(testNll, norm, 10)}`);
+  if (o.out) { await saveModel(model, o.out); console.log(`saved ${o.out}`); }
+  model.dispose();
+}
+
 async function evalCmd(file: string, o: { dataset: string; data?: string; split: 'train' | 'valid' | 'test'; batchSize: number; build?: 'simd' | 'relaxed' | 'debug' }): Promise<void> {
   const model: Model = await loadModel(file, { build: o.build });
+  if (model.data?.kind === 'speech' || AUDIO_DATASETS.includes(o.dataset)) {
+    try {
+      const norm = modelNorm(model);
+      const ds = await loadAudio(AUDIO_DATASETS.includes(o.dataset) ? o.dataset : 'speech', o.data);
+      const b = waveBatcher(ds[o.split], norm, o.batchSize, 1, false);
+      console.log(`${o.dataset} ${o.split} (${b.predictedFrames} steps, normalised with the model's mean ${norm.mean.toFixed(3)}, std ${norm.std.toFixed(3)}): ${describeSpeechNll(evaluateNll(model, b), norm, norm.hop)}`);
+    } finally { model.dispose(); }
+    return;
+  }
   const ds = await loadMusic(o.dataset, o.data);
   const b = Batcher.fromNotes(ds[o.split], { batchSize: o.batchSize, shuffle: false });
   console.log(`${o.dataset} ${o.split}: ${fmt(evaluateNll(model, b), 4)} nats per frame over ${b.predictedFrames} frames`);
@@ -93,7 +124,7 @@ async function evalCmd(file: string, o: { dataset: string; data?: string; split:
 
 export function buildProgram(): Command {
   const p = new Command('gatedrnn').description('Train and evaluate tanh-RNN, LSTM and GRU sequence models (WebAssembly SIMD)').exitOverride();
-  const datasetNames = ['synthetic', ...Object.keys(PIANO_ROLL_DATASETS), 'midi'];
+  const datasetNames = ['synthetic', ...Object.keys(PIANO_ROLL_DATASETS), 'midi', ...AUDIO_DATASETS];
   const common = (c: Command) => c
     .addOption(new Option('--dataset <name>', 'data set').choices(datasetNames).default('synthetic'))
     .option('--data <dir>', 'data directory (default: $GATEDRNN_DATA)')

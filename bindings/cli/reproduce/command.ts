@@ -18,6 +18,7 @@ export function registerReproduce(program: Command): Command {
     .addOption(new Option('--dataset <name>', 'data set').choices(DATASET_CHOICES).default('jsb'))
     .option('--data <dir>', 'data directory with the <name>.json.gz files and speech/ (default: $GATEDRNN_DATA)')
     .option('--midi <dir>', 'for --dataset midi: a folder with train/, valid/, test/ of .mid files')
+    .option('--wav <dir>', 'for --dataset speech: your own 16-bit mono WAV files instead of the spoken digits (train/, valid/, test/ or one folder)')
     .option('--download', 'fetch a missing data set\'s original pickle from the author\'s page into the cache', false)
     .option('--download-url <url>', 'where the original pickles are published', ORIGINAL_BASE_URL)
     .option('--cache <dir>', 'download cache (default: $GATEDRNN_CACHE, $XDG_CACHE_HOME/gatedrnn or ~/.cache/gatedrnn)')

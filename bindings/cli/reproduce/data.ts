@@ -17,9 +17,9 @@ export async function loadReproduceData(name: string, o: ReproduceOptions): Prom
   if (name === 'speech') {
     // the spoken-digit stand-in (<data>/speech/index.json + split WAVs, sha256-checked), normalised
     // by the statistics of its training split
-    const { loadSpeechDataset } = await import('../../data/speech-node.js');
+    const { loadSpeechDataset, loadWavFolder } = await import('../../data/speech-node.js');
     const { speechNorm } = await import('../../data/speech.js');
-    const ds = await loadSpeechDataset(resolveDataDir(o.data));
+    const ds = o.wav !== undefined ? await loadWavFolder(o.wav) : await loadSpeechDataset(resolveDataDir(o.data));
     return { kind: 'speech', sampleRate: ds.sampleRate, train: ds.train, valid: ds.valid, test: ds.test, norm: speechNorm(ds.train) };
   }
   if (name === 'synthetic') {

@@ -27,6 +27,9 @@ export interface ReproduceOptions {
   /** jsb | nottingham | musedata | piano-midi | all | synthetic | midi */
   dataset: string;
   data?: string;
+  /** For dataset 'speech': a folder of the user's own 16-bit mono WAV files instead of the
+   *  spoken digits (train/, valid/, test/ subfolders, or one flat folder). */
+  wav?: string;
   /** MIDI folder (train/, valid/, test/) for dataset 'midi'. */
   midi?: string;
   /** Fetch a missing data set's original pickle into the cache. */

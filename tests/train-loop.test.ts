@@ -129,3 +129,32 @@ describe('the one training loop', () => {
     expect(s.history[0].validNll).toBe(0);
   });
 });
+
+describe('both conventions of the NLL', () => {
+  it('per-sequence mean = the mean of each sequence scored alone; pooled = total ÷ frames; same on two threads', async () => {
+    const { evaluateNllScores } = await import('../bindings/train/trainer.js');
+    const m = await createModel(cfg);
+    const seqs = frames(7, 9);
+    const all = Batcher.fromFrames(seqs, DIM, { batchSize: 3, shuffle: false });
+    const r = evaluateNllScores(m, all);
+    let total = 0, count = 0, perSeq = 0;
+    for (const s of seqs) {
+      const one = Batcher.fromFrames([s], DIM, { batchSize: 1, shuffle: false });
+      const nll = evaluateNll(m, one);
+      perSeq += nll / seqs.length;
+      total += nll * one.predictedFrames;
+      count += one.predictedFrames;
+    }
+    expect(r.pooled).toBeCloseTo(total / count, 5);
+    expect(r.perSequence).toBeCloseTo(perSeq, 5);
+    expect(r.perSequence).not.toBe(r.pooled); // the sequences differ in length, so the two differ
+    // in the records of both drivers
+    const tc = { epochs: 1, optimizer: { type: 'sgd' as const, lr: 0.01 }, perSequence: true };
+    const a = await createModel(cfg), b = await createModel(cfg);
+    const sa = train(a, data(), tc), sb = await trainParallel(b, data(), { ...tc, parallel: 2, parallelOptions: { workerUrl } });
+    expect(Number.isFinite(sa.history[0].validNllSeq)).toBe(true);
+    expect(sb.history[0].validNllSeq).toBeCloseTo(sa.history[0].validNllSeq, 4);
+    expect(sb.history[0].trainNllSeq).toBeCloseTo(sa.history[0].trainNllSeq, 4);
+    expect(train(await createModel(cfg), data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 } }).history[0].validNllSeq).toBeNaN();
+  });
+});

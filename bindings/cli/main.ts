@@ -6,7 +6,7 @@ import { Batcher } from '../data/batcher.js';
 import { syntheticMusic } from '../data/synthetic.js';
 import { PIANO_UNITS, type PianoRollDataset } from '../data/pianoroll.js';
 import { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
-import { train, evaluateNll, type EpochRecord, type TrainConfig } from '../train/trainer.js';
+import { train, evaluateNll, evaluateNllScores, type EpochRecord, type TrainConfig } from '../train/trainer.js';
 import { trainParallel } from '../parallel/train-node.js';
 import { PAPER_RMSPROP, type OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
@@ -112,13 +112,15 @@ async function evalCmd(file: string, o: { dataset: string; data?: string; split:
       const norm = modelNorm(model);
       const ds = await loadAudio(AUDIO_DATASETS.includes(o.dataset) ? o.dataset : 'speech', o.data);
       const b = waveBatcher(ds[o.split], norm, o.batchSize, 1, false);
-      console.log(`${o.dataset} ${o.split} (${b.predictedFrames} steps, normalised with the model's mean ${norm.mean.toFixed(3)}, std ${norm.std.toFixed(3)}): ${describeSpeechNll(evaluateNll(model, b), norm, norm.hop)}`);
+      const r = evaluateNllScores(model, b);
+      console.log(`${o.dataset} ${o.split} (${b.predictedFrames} steps, normalised with the model's mean ${norm.mean.toFixed(3)}, std ${norm.std.toFixed(3)}): pooled ${describeSpeechNll(r.pooled, norm, norm.hop)}; mean over utterances ${r.perSequence.toFixed(4)} nats per step`);
     } finally { model.dispose(); }
     return;
   }
   const ds = await loadMusic(o.dataset, o.data);
   const b = Batcher.fromNotes(ds[o.split], { batchSize: o.batchSize, shuffle: false });
-  console.log(`${o.dataset} ${o.split}: ${fmt(evaluateNll(model, b), 4)} nats per frame over ${b.predictedFrames} frames`);
+  const r = evaluateNllScores(model, b);
+  console.log(`${o.dataset} ${o.split}: ${fmt(r.pooled, 4)} nats per frame pooled over ${b.predictedFrames} frames; ${fmt(r.perSequence, 4)} as the mean over ${ds[o.split].length} sequences of their per-frame NLL`);
   model.dispose();
 }
 

@@ -7,7 +7,7 @@ import { ConfigError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
 import { WaveBatcher } from '../data/speech.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
-import { train, evaluateNll, type EpochRecord } from '../train/trainer.js';
+import { train, evaluateNllScores, type EpochRecord } from '../train/trainer.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { BuildKind } from '../wasm.js';
@@ -74,6 +74,10 @@ export interface TrialEpoch {
   epoch: number;
   trainNll: number;
   validNll: number;
+  /** The same as the mean over sequences of each sequence's per-frame NLL (absent in trial
+   *  files written before both conventions were recorded). */
+  trainNllSeq?: number;
+  validNllSeq?: number;
   /** Mean loss per frame of the epoch's updates (with weight noise). */
   trainLossNoisy: number;
   trainSeconds: number;
@@ -99,6 +103,8 @@ export interface TrialResult {
   trainNll: number;
   /** Test NLL with the best parameters. */
   testNll: number;
+  /** The test NLL as the mean over sequences of each sequence's per-frame NLL (absent in older files). */
+  testNllSeq?: number;
   stopped: 'epochs' | 'patience' | 'time' | 'diverged';
   /** The divergence message when stopped = 'diverged'. */
   error?: string;
@@ -150,7 +156,7 @@ function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatch
 /** A training loop record in the trial files' form. */
 function trialEpoch(r: EpochRecord): TrialEpoch {
   return {
-    epoch: r.epoch, trainNll: r.trainNll, validNll: r.validNll, trainLossNoisy: r.trainLossNoisy, trainSeconds: r.trainSeconds,
+    epoch: r.epoch, trainNll: r.trainNll, validNll: r.validNll, trainNllSeq: r.trainNllSeq, validNllSeq: r.validNllSeq, trainLossNoisy: r.trainLossNoisy, trainSeconds: r.trainSeconds,
     elapsed: r.elapsed, trainSecondsTotal: r.trainSecondsTotal, lr: r.lr, best: r.best,
   };
 }
@@ -173,17 +179,18 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
       lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo,
       timeLimitSeconds: spec.timeLimitSeconds > 0 ? spec.timeLimitSeconds : undefined,
-      onDiverge: 'stop',
+      onDiverge: 'stop', perSequence: true,
       onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
       onEpoch: (r) => { epoch = r.epoch + 1; cb.onEpoch?.(trialEpoch(r)); },
     });
     const history = s.history.map(trialEpoch);
     const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
+    const test = best ? evaluateNllScores(model, testB) : { pooled: NaN, perSequence: NaN };
     const result: TrialResult = {
       spec, recurrentParams: model.recurrentParamCount(), history, bestEpoch: s.bestEpoch,
       bestValidNll: best ? s.bestValidNll : NaN,
       trainNll: best ? best.trainNll : NaN,
-      testNll: best ? evaluateNll(model, testB) : NaN,
+      testNll: test.pooled, testNllSeq: test.perSequence,
       stopped: s.stopped, error: s.error, seconds: (performance.now() - t0) / 1000,
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       frames: { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames },

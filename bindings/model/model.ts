@@ -15,7 +15,7 @@ import { Stream } from './stream.js';
 import { Rng } from '../data/rng.js';
 import { resolveOptimizer, type OptimizerConfig, type ResolvedOptimizer } from '../optim/optimizer.js';
 import { applyUpdate } from '../optim/step.js';
-import type { Batch, BatchViews, DataInfo, ForwardResult, LossResult, ModelConfig, TrainOptions, TrainResult, TrainTarget } from './types.js';
+import type { Batch, BatchViews, DataInfo, ForwardResult, LossResult, ModelConfig, SlotLosses, TrainOptions, TrainResult, TrainTarget } from './types.js';
 
 export { Stream };
 export type { TrainOptions, TrainResult, ForwardResult };
@@ -169,10 +169,32 @@ export class Model implements TrainTarget {
     return { loss, frames };
   }
 
-  private evaluateArena(a: ActPtrs): LossResult {
+  private evaluateArena(a: ActPtrs, slots?: SlotLosses): LossResult {
     this.pack(0);
     const frames = this.forwardArena(a);
+    if (slots) this.slotLosses(a, slots);
     return { loss: headLoss(this.live, this.config, a, false), frames };
+  }
+
+  /** Per batch slot b: the summed loss and frames of its rows (t·B + b), by scoring the logits
+   *  once per slot with the mask narrowed to that slot (the head skips rows whose mask is 0). */
+  private slotLosses(a: ActPtrs, out: SlotLosses): void {
+    const { T, B } = a;
+    if (!(out.loss instanceof Float64Array) || !(out.frames instanceof Float64Array) || out.loss.length < B || out.frames.length < B) {
+      throw new ShapeError(`slot losses need two Float64Arrays of at least B = ${B} values`);
+    }
+    const mask = this.live.f32(a.mask, T * B), saved = Float32Array.from(mask);
+    try {
+      for (let b = 0; b < B; b++) {
+        mask.fill(0);
+        let frames = 0;
+        for (let t = 0; t < T; t++) { const i = t * B + b; mask[i] = saved[i]; frames += saved[i]; }
+        out.frames[b] = frames;
+        out.loss[b] = frames > 0 ? headLoss(this.live, this.config, a, false) : 0;
+      }
+    } finally {
+      this.live.f32(a.mask, T * B).set(saved);
+    }
   }
 
   /** Loss (summed over unmasked frames) and gradients of every parameter, no weight noise.
@@ -212,8 +234,9 @@ export class Model implements TrainTarget {
     return { ...r, outputs: Float32Array.from(this.live.f32(a.probs, a.T * a.B * this.config.head.outputs)) };
   }
 
-  /** Summed loss (no weight noise, no gradients) of a batch already in `batchViews(T, B)`. */
-  evaluateInPlace(T: number, B: number): LossResult { return this.evaluateArena(this.checkInPlace(T, B)); }
+  /** Summed loss (no weight noise, no gradients) of a batch already in `batchViews(T, B)`;
+   *  with `slots`, also each slot's summed loss and frames (for per-sequence averages). */
+  evaluateInPlace(T: number, B: number, slots?: SlotLosses): LossResult { return this.evaluateArena(this.checkInPlace(T, B), slots); }
 
   // --------------------------------------------------------------------------- training
 

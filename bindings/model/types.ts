@@ -74,6 +74,9 @@ export interface ForwardResult extends LossResult {
   outputs: Float32Array;
 }
 
+/** Per batch slot, filled by an evaluation: summed loss and frames of the slot's rows. */
+export interface SlotLosses { loss: Float64Array; frames: Float64Array }
+
 /** What the one training loop (bindings/train/loop.ts) trains through: a Model itself, or a
  *  ParallelTrainer of one whose steps return promises. */
 export interface TrainTarget {
@@ -81,6 +84,7 @@ export interface TrainTarget {
   batchViews(T: number, B: number): BatchViews;
   /** One update from the batch in batchViews(T, B). */
   trainStepInPlace(T: number, B: number, opts: TrainOptions): TrainResult | Promise<TrainResult>;
-  /** Summed loss on clean weights of the batch in batchViews(T, B). */
-  evaluateInPlace(T: number, B: number): LossResult | Promise<LossResult>;
+  /** Summed loss on clean weights of the batch in batchViews(T, B); with `slots`, each slot's
+   *  summed loss and frames too. */
+  evaluateInPlace(T: number, B: number, slots?: SlotLosses): LossResult | Promise<LossResult>;
 }

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { compileCore } from '../core-node.js';
 import type { BuildKind } from '../wasm.js';
 import type { Model, TrainOptions, TrainResult } from '../model/model.js';
-import type { LossResult, TrainTarget } from '../model/types.js';
+import type { LossResult, SlotLosses, TrainTarget } from '../model/types.js';
 import {
   ConfigError, DisposedError, DivergedError, EmptyError, FormatError, GatedRnnError, KernelError, MemoryError, NotFoundError, ShapeError, ValueError,
 } from '../errors.js';
@@ -316,13 +316,25 @@ export class ParallelTrainer implements TrainTarget {
   }
 
   /** Summed loss on clean weights of the batch in batchViews(T, B) (Model.evaluateInPlace). */
-  async evaluateInPlace(T: number, B: number): Promise<LossResult> {
-    if (this.threads === 1) { this.check(); return this.model.evaluateInPlace(T, B); }
+  async evaluateInPlace(T: number, B: number, slots?: SlotLosses): Promise<LossResult> {
+    // per-slot losses are computed on the main thread alone (the shards do not report slots)
+    if (this.threads === 1 || slots) { this.check(); return this.evaluateHere(T, B, slots); }
     const m = this.model;
     const { own, shards } = await this.command(P.Cmd.Eval, T, B, 0, (Ts, Bs) => m.evaluateInPlace(Ts, Bs));
     let loss = own.loss, frames = own.frames;
     for (let w = 1; w < shards; w++) { loss += this.f64[P.loss(w)]; frames += this.f64[P.frames(w)]; }
     return { loss, frames };
+  }
+
+  /** The batch in the shared views, evaluated by the main model on this thread. */
+  private evaluateHere(T: number, B: number, slots?: SlotLosses): LossResult {
+    if (this.threads > 1) {
+      const v = this.model.batchViews(T, B), rows = T * B, at = P.batchLayout(T, B, this.dims);
+      v.x.set(new Float32Array(this.batch, at.x, rows * this.dims.I));
+      v.y.set(v.y instanceof Int32Array ? new Int32Array(this.batch, at.y, rows) : new Float32Array(this.batch, at.y, rows * this.dims.Y));
+      v.mask.set(new Float32Array(this.batch, at.mask, rows));
+    }
+    return this.model.evaluateInPlace(T, B, slots);
   }
 
   /** Stops the workers (the model stays usable). Safe to call more than once. */

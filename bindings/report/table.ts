@@ -43,17 +43,18 @@ export interface RunSettings {
 
 /** The Table-2 rows of one data set: ours (selected trial, mean over seeds) beside the paper. */
 export function table2Rows(dataset: string, sel: Selection[]): string[][] {
-  const rows = [['unit', 'params', 'ours: test (train)', 'paper: test (train)', 'Δ test (ours − paper)', 'selected lr', 'best epoch / run', 'seeds']];
+  const rows = [['unit', 'params', 'ours, pooled: test (train)', 'paper: test (train)', 'Δ test (ours − paper)', 'selected lr', 'best epoch / run', 'seeds', 'ours, per-sequence mean: test (train)', 'Δ test, per-sequence']];
   const units = [...new Set(sel.map((s) => s.unit))];
   for (const unit of units) {
     const got = sel.filter((s) => s.unit === unit && s.best).map((s) => s.best!);
     const p = paperScore(dataset, unit);
     if (got.length === 0) {
-      rows.push([unit, '—', 'no finished trial', p ? `${f(p.test)} (${f(p.train)})` : '—', '—', '—', '—', '0']);
+      rows.push([unit, '—', 'no finished trial', p ? `${f(p.test)} (${f(p.train)})` : '—', '—', '—', '—', '0', '—', '—']);
       continue;
     }
     const test = mean(got.map((r) => r.testNll)), trainNll = mean(got.map((r) => r.trainNll));
     const spread = got.length > 1 ? ` ± ${f(sd(got.map((r) => r.testNll)))}` : '';
+    const testSeq = mean(got.map((r) => seqScores(r).test)), trainSeq = mean(got.map((r) => seqScores(r).train));
     rows.push([
       unit, String(got[0].recurrentParams),
       `**${f(test)}**${spread} (${f(trainNll)})`,
@@ -62,19 +63,27 @@ export function table2Rows(dataset: string, sel: Selection[]): string[][] {
       got.map((r) => r.spec.lr.toExponential(2)).join(', '),
       got.map((r) => `${r.bestEpoch + 1} / ${r.history.length}`).join(', '),
       got.map((r) => r.spec.seed).join(', '),
+      `${f(testSeq)} (${f(trainSeq)})`,
+      p ? signed(testSeq - p.test) : '—',
     ]);
   }
   return rows;
 }
 
+/** The per-sequence-mean NLLs of a selected trial: test, and train at its best epoch (NaN in
+ *  trial files written before both conventions were recorded). */
+function seqScores(r: TrialResult): { test: number; train: number } {
+  return { test: r.testNllSeq ?? NaN, train: r.bestEpoch >= 0 ? r.history[r.bestEpoch].trainNllSeq ?? NaN : NaN };
+}
+
 /** Every trial of the grid, for the appendix of the report. */
 export function trialRows(results: TrialResult[]): string[][] {
-  const rows = [['unit', 'seed', 'trial', 'lr', 'epochs run', 'best epoch', 'train NLL', 'valid NLL', 'test NLL', 'stopped', 'seconds']];
+  const rows = [['unit', 'seed', 'trial', 'lr', 'epochs run', 'best epoch', 'train NLL', 'valid NLL', 'test NLL', 'stopped', 'seconds', 'test NLL, per-sequence mean']];
   const order = (u: string) => PAPER_UNIT_NAMES.indexOf(u);
   const sorted = [...results].sort((a, b) => order(a.spec.unitName) - order(b.spec.unitName) || a.spec.seed - b.spec.seed || a.spec.trial - b.spec.trial);
   for (const r of sorted) {
     rows.push([r.spec.unitName, String(r.spec.seed), String(r.spec.trial), r.spec.lr.toExponential(2), String(r.history.length),
-      r.bestEpoch >= 0 ? String(r.bestEpoch + 1) : '—', f(r.trainNll, 3), f(r.bestValidNll, 3), f(r.testNll, 3), r.stopped, f(r.seconds, 0)]);
+      r.bestEpoch >= 0 ? String(r.bestEpoch + 1) : '—', f(r.trainNll, 3), f(r.bestValidNll, 3), f(r.testNll, 3), r.stopped, f(r.seconds, 0), f(r.testNllSeq, 3)]);
   }
   return rows;
 }
@@ -90,7 +99,7 @@ export interface ReportMeta {
 }
 
 /** The Markdown report of one data set. */
-export function datasetReport(dataset: string, results: TrialResult[], settings: RunSettings, meta: ReportMeta, figures: { epoch: string; seconds: string }): string {
+export function datasetReport(dataset: string, results: TrialResult[], settings: RunSettings, meta: ReportMeta, figures: { epoch: string; seconds: string; epochSeq?: string; secondsSeq?: string }): string {
   const sel = selectBest(results);
   const title = datasetTitle(dataset);
   const s0 = results[0]?.spec;
@@ -103,7 +112,8 @@ export function datasetReport(dataset: string, results: TrialResult[], settings:
         : `**Ordering:** ${ahead ? 'both gated units are ahead of tanh, as in the paper' : 'the paper\'s ordering (both gated units ahead of tanh) does not hold here'}.`, '');
   } else {
     lines.push('Average negative log-likelihood per predicted frame, nats (summed over the 88 notes), on the **test** set with the **train** set in brackets,',
-      'for the trial with the best validation NLL per unit (the paper\'s selection). Paper: Chung et al. (2014), Table 2.', '');
+      'for the trial with the best validation NLL per unit (the paper\'s selection). Paper: Chung et al. (2014), Table 2.',
+      'Two conventions: **pooled** = total NLL ÷ all predicted frames of the split; **per-sequence mean** = the mean over sequences of each sequence\'s own per-frame NLL (— where the trial files predate it).', '');
     lines.push(mdTable(table2Rows(dataset, sel)), '');
   }
   if (settings.reductions.length > 0) lines.push(`**Caps and reductions:** ${settings.reductions.join('; ')}.`, '');
@@ -122,12 +132,14 @@ export function datasetReport(dataset: string, results: TrialResult[], settings:
     `- date: ${meta.date}`,
     `- run time: ${(meta.wallSeconds / 60).toFixed(1)} min wall-clock with ${meta.workers} worker(s); ${(meta.trialSeconds / 60).toFixed(1)} min summed over trials`, '');
   lines.push('## Learning curves (selected trials)', '', `![NLL vs epochs](${figures.epoch})`, '', `![NLL vs seconds](${figures.seconds})`, '');
+  if (figures.epochSeq) lines.push('The same, per-sequence mean NLL:', '', `![per-sequence NLL vs epochs](${figures.epochSeq})`, '', `![per-sequence NLL vs seconds](${figures.secondsSeq})`, '');
   lines.push('## All trials', '', mdTable(trialRows(results)), '');
   return lines.join('\n');
 }
 
-/** The points of the learning curves of the selected trial of each unit (first seed). */
-export function curvePoints(results: TrialResult[]): CurvePoint[] {
+/** The points of the learning curves of the selected trial of each unit (first seed), pooled
+ *  or per-sequence-mean NLL. */
+export function curvePoints(results: TrialResult[], convention: 'pooled' | 'perSequence' = 'pooled'): CurvePoint[] {
   const sel = selectBest(results);
   const seen = new Set<string>();
   const pts: CurvePoint[] = [];
@@ -137,8 +149,9 @@ export function curvePoints(results: TrialResult[]): CurvePoint[] {
     // speech: nats per sample on the int16 scale, which is positive, so a log axis can show it
     const y = isSpeechResult(s.best) ? speechCurveNll(s.best) : (x: number) => x;
     for (const h of s.best.history) {
-      pts.push({ unit: s.unit, split: 'train', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: y(h.trainNll) });
-      pts.push({ unit: s.unit, split: 'valid', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: y(h.validNll) });
+      const [tr, va] = convention === 'pooled' ? [h.trainNll, h.validNll] : [h.trainNllSeq ?? NaN, h.validNllSeq ?? NaN];
+      pts.push({ unit: s.unit, split: 'train', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: y(tr) });
+      pts.push({ unit: s.unit, split: 'valid', epoch: h.epoch + 1, seconds: h.trainSecondsTotal, nll: y(va) });
     }
   }
   return pts;

@@ -4,7 +4,7 @@
 // schedule, records and divergence handling. Platform-neutral.
 import { DivergedError, EmptyError } from '../errors.js';
 import type { Model } from '../model/model.js';
-import type { LossResult, TrainResult, TrainTarget } from '../model/types.js';
+import type { LossResult, SlotLosses, TrainResult, TrainTarget } from '../model/types.js';
 import type { Batcher, CategoricalBatcher, BatchPlan, FrameBatch } from '../data/batcher.js';
 import type { WaveBatcher } from '../data/speech.js';
 import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
@@ -29,17 +29,40 @@ function fill(target: TrainTarget, batcher: AnyBatcher, plan: BatchPlan): void {
   (batcher as Batcher).fill(plan, target.batchViews(plan.T, plan.B) as FrameBatch);
 }
 
+/** The two ways to average an NLL over a data set (docs/results/PROTOCOL.md "Conventions"):
+ *  `pooled` = total NLL ÷ all predicted frames; `perSequence` = the mean over sequences of each
+ *  sequence's own per-frame NLL (NaN when not asked for). */
+export interface NllScores { pooled: number; perSequence: number }
+
 /** Mean NLL per predicted frame over every item of the batcher (yields each batch's loss). */
 export function* nllSteps(target: TrainTarget, batcher: AnyBatcher): Steps<number> {
+  return (yield* nllScoreSteps(target, batcher, false)).pooled;
+}
+
+/** Both averages over every item of the batcher; the per-sequence one sums a sequence's chunks
+ *  (items of one source sequence) before dividing. */
+export function* nllScoreSteps(target: TrainTarget, batcher: AnyBatcher, perSequence: boolean): Steps<NllScores> {
   let loss = 0, frames = 0;
+  const seqLoss = new Map<number, number>(), seqFrames = new Map<number, number>();
+  let slots: SlotLosses | undefined;
   for (const plan of batcher.epoch(0)) {
     fill(target, batcher, plan);
-    const r: LossResult = yield target.evaluateInPlace(plan.T, plan.B);
+    if (perSequence && (!slots || slots.loss.length < plan.B)) slots = { loss: new Float64Array(plan.B), frames: new Float64Array(plan.B) };
+    const r: LossResult = yield target.evaluateInPlace(plan.T, plan.B, perSequence ? slots : undefined);
     loss += r.loss;
     frames += r.frames;
+    if (perSequence) {
+      for (let b = 0; b < plan.items.length; b++) {
+        const seq = batcher.itemSeq[plan.items[b]];
+        seqLoss.set(seq, (seqLoss.get(seq) ?? 0) + slots!.loss[b]);
+        seqFrames.set(seq, (seqFrames.get(seq) ?? 0) + slots!.frames[b]);
+      }
+    }
   }
   if (!(frames > 0)) throw new EmptyError('the data to evaluate have no predicted frames (an empty set, or every step masked)');
-  return loss / frames;
+  let sum = 0, n = 0;
+  for (const [seq, f] of seqFrames) if (f > 0) { sum += seqLoss.get(seq)! / f; n++; }
+  return { pooled: loss / frames, perSequence: perSequence ? sum / n : NaN };
 }
 
 /** Epochs of updates with early stopping; ends with the best parameters in the model. */
@@ -58,9 +81,10 @@ export function* trainSteps(model: Model, target: TrainTarget, data: TrainData, 
         cfg.onBatch?.(i + 1, plans.length);
       }
       const seconds = s.endUpdates();
-      const validNll = yield* nllSteps(target, data.valid);
-      const trainNll = cfg.evalTrain === false ? NaN : yield* nllSteps(target, data.trainEval ?? data.train);
-      if (s.endEpoch(e, { loss, frames, seconds, validNll, trainNll })) break;
+      const ps = !!cfg.perSequence, none = { pooled: NaN, perSequence: NaN };
+      const valid: NllScores = yield* nllScoreSteps(target, data.valid, ps);
+      const tr: NllScores = cfg.evalTrain === false ? none : yield* nllScoreSteps(target, data.trainEval ?? data.train, ps);
+      if (s.endEpoch(e, { loss, frames, seconds, validNll: valid.pooled, trainNll: tr.pooled, validNllSeq: valid.perSequence, trainNllSeq: tr.perSequence })) break;
     }
   } catch (e) {
     if (!(e instanceof DivergedError) || !s.diverged(e.message)) throw e;

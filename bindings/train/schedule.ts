@@ -26,6 +26,9 @@ export interface TrainConfig {
    *  the step before) or 'stop' training, put back the best parameters and return a summary
    *  with `stopped: 'diverged'` — what a learning-rate grid wants. */
   onDiverge?: 'throw' | 'stop';
+  /** Also score the mean over sequences of each sequence's per-frame NLL (validNllSeq,
+   *  trainNllSeq; default false). Early stopping uses the pooled NLL either way. */
+  perSequence?: boolean;
   /** Called after every epoch. */
   onEpoch?: (r: EpochRecord) => void;
   /** Called after every batch with (batches done in this epoch, batches in the epoch). */
@@ -41,6 +44,10 @@ export interface EpochRecord {
   /** Mean training loss per frame during the epoch (with weight noise). */
   trainLossNoisy: number;
   validNll: number;
+  /** The same two scores as the mean over sequences of each sequence's per-frame NLL (NaN unless
+   *  TrainConfig.perSequence). */
+  trainNllSeq: number;
+  validNllSeq: number;
   /** Seconds spent in training updates this epoch. */
   trainSeconds: number;
   /** Training seconds summed over the epochs so far, this one included. */
@@ -115,11 +122,11 @@ export class TrainSchedule {
   }
 
   /** Records epoch e; returns true when training should stop. */
-  endEpoch(e: number, r: { loss: number; frames: number; seconds: number; validNll: number; trainNll: number }): boolean {
+  endEpoch(e: number, r: { loss: number; frames: number; seconds: number; validNll: number; trainNll: number; validNllSeq?: number; trainNllSeq?: number }): boolean {
     const isBest = r.validNll < this.best.nll;
     if (isBest) this.best = { epoch: e, nll: r.validNll, params: this.model.snapshotParams() };
     const rec: EpochRecord = {
-      epoch: e, trainNll: r.trainNll, trainLossNoisy: r.loss / r.frames, validNll: r.validNll,
+      epoch: e, trainNll: r.trainNll, trainLossNoisy: r.loss / r.frames, validNll: r.validNll, trainNllSeq: r.trainNllSeq ?? NaN, validNllSeq: r.validNllSeq ?? NaN,
       trainSeconds: r.seconds, trainSecondsTotal: this.trainTime, elapsed: (this.now() - this.t0) / 1000, lr: this.lr, best: isBest,
     };
     this.history.push(rec);

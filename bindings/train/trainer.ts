@@ -2,16 +2,22 @@
 // model itself as the target. The data-parallel twin is bindings/parallel/train-node.ts.
 // Platform-neutral.
 import type { Model } from '../model/model.js';
-import { nllSteps, runSync, trainSteps, type AnyBatcher, type TrainData } from './loop.js';
+import { nllScoreSteps, nllSteps, runSync, trainSteps, type AnyBatcher, type NllScores, type TrainData } from './loop.js';
 import type { TrainConfig, TrainSummary } from './schedule.js';
 
 export { TrainSchedule, type TrainConfig, type EpochRecord, type TrainSummary } from './schedule.js';
-export type { TrainData, TrainTarget, AnyBatcher } from './loop.js';
+export type { TrainData, TrainTarget, AnyBatcher, NllScores } from './loop.js';
 
 /** Mean NLL per predicted frame (nats) of the model on every item of the batcher. Throws
  *  EmptyError when the batcher has no predicted frames. */
 export function evaluateNll(model: Model, batcher: AnyBatcher): number {
   return runSync(nllSteps(model, batcher));
+}
+
+/** Both averages of the NLL on every item of the batcher: pooled over frames, and the mean over
+ *  sequences of each sequence's per-frame NLL. */
+export function evaluateNllScores(model: Model, batcher: AnyBatcher): NllScores {
+  return runSync(nllScoreSteps(model, batcher, true));
 }
 
 /** Trains with early stopping; on return the model holds the parameters of the best epoch. */

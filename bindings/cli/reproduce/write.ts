@@ -76,6 +76,16 @@ export async function writeDatasetReport(dir: string, name: string, results: Tri
   const figures = await learningCurves(curvePoints(results), datasetTitle(name), speech ? 'NLL, nats per sample on the int16 scale (log scale)' : undefined);
   await writeFileAtomic(join(dir, 'curves-epochs.svg'), utf8(figures.epoch));
   await writeFileAtomic(join(dir, 'curves-seconds.svg'), utf8(figures.seconds));
+  // the per-sequence-mean curves, when the trials recorded that convention (music; the speech
+  // report keeps to the units of its own table)
+  const seqPts = speech ? [] : curvePoints(results, 'perSequence').filter((p) => Number.isFinite(p.nll));
+  const figureNames: { epoch: string; seconds: string; epochSeq?: string; secondsSeq?: string } = { epoch: 'curves-epochs.svg', seconds: 'curves-seconds.svg' };
+  if (seqPts.length > 0) {
+    const seq = await learningCurves(seqPts, `${datasetTitle(name)} (per-sequence mean)`);
+    await writeFileAtomic(join(dir, 'curves-epochs-per-sequence.svg'), utf8(seq.epoch));
+    await writeFileAtomic(join(dir, 'curves-seconds-per-sequence.svg'), utf8(seq.seconds));
+    Object.assign(figureNames, { epochSeq: 'curves-epochs-per-sequence.svg', secondsSeq: 'curves-seconds-per-sequence.svg' });
+  }
   const last = log.invocations[log.invocations.length - 1];
   const settings: RunSettings = { trials: o.onlyTrials.length || o.trials, epochs: o.epochs, patience: o.patience, batchSize: o.batchSize, seeds: o.seeds, reductions: reductions(o, results) };
   const meta: ReportMeta = {
@@ -85,7 +95,7 @@ export async function writeDatasetReport(dir: string, name: string, results: Tri
     trialSeconds: results.reduce((a, r) => a + r.seconds, 0),
     workers: last.workers,
   };
-  const md = datasetReport(name, results, settings, meta, { epoch: 'curves-epochs.svg', seconds: 'curves-seconds.svg' });
+  const md = datasetReport(name, results, settings, meta, figureNames);
   await writeFileAtomic(join(dir, 'README.md'), utf8(md));
 }
 

@@ -158,3 +158,40 @@ describe('both conventions of the NLL', () => {
     expect(train(await createModel(cfg), data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 } }).history[0].validNllSeq).toBeNaN();
   });
 });
+
+describe('the ablation switches', () => {
+  it("clipMode 'step' bounds the parameter step, not the gradient", async () => {
+    const m = await createModel(cfg), d = data();
+    m.setOptimizer({ type: 'sgd', lr: 10, momentum: 0.5 });
+    const p0 = m.snapshotParams(), plan = d.train.epoch(0)[0];
+    d.train.fill(plan, m.batchViews(plan.T, plan.B) as never);
+    const r = m.trainStepInPlace(plan.T, plan.B, { clipNorm: 0.01, clipMode: 'step' });
+    expect(r.gradNorm).toBeGreaterThan(0.01);
+    const p1 = m.snapshotParams();
+    let sq = 0;
+    for (let i = 0; i < p0.length; i++) sq += (p1[i] - p0[i]) ** 2;
+    expect(Math.sqrt(sq)).toBeCloseTo(0.01, 4); // lr 10 · |g| ≫ 0.01: the step was cut to the norm
+    expect(() => m.trainStepInPlace(plan.T, plan.B, { clipNorm: 1, clipMode: 'both' as never })).toThrow(/clipMode/);
+  });
+
+  it('evaluation with weight noise differs from clean evaluation and advances the noise stream', async () => {
+    const m = await createModel(cfg), v = data().valid;
+    const { evaluateNllScores } = await import('../bindings/train/trainer.js');
+    const clean = evaluateNllScores(m, v), s0 = m.getNoiseState();
+    const noisy = evaluateNllScores(m, v, { weightNoise: 0.5 });
+    expect(noisy.pooled).not.toBe(clean.pooled);
+    expect(m.getNoiseState()).not.toEqual(s0);
+    expect(evaluateNllScores(m, v).pooled).toBe(clean.pooled); // clean again after a noisy pass
+  });
+
+  it("recurrentInit 'uniform': U(−0.1, 0.1) recurrent matrices, kept in the file's config", async () => {
+    const m = await createModel({ ...cfg, recurrentInit: 'uniform' });
+    const U = m.getParam('weight_hh_l0');
+    expect(Math.max(...U.map(Math.abs))).toBeLessThanOrEqual(0.1);
+    expect(m.publicConfig().recurrentInit).toBe('uniform');
+    const o = await createModel(cfg);
+    expect(Math.max(...o.getParam('weight_hh_l0').map(Math.abs))).toBeGreaterThan(0.1); // orthogonal blocks
+    expect(o.publicConfig().recurrentInit).toBeUndefined();
+    await expect(createModel({ ...cfg, recurrentInit: 'zeros' as never })).rejects.toThrow(/recurrentInit/);
+  });
+});

@@ -46,6 +46,11 @@ export interface TrialSpec {
   /** 'speech': raw audio, 20 samples in, a mixture of 20 Gaussians over the next 10 (absent:
    *  piano-roll music, as every trial file written before speech existed). */
   task?: 'speech';
+  /** Ablations (absent = the default): clip the optimizer's step instead of the gradient; weight
+   *  noise also when evaluating (valid, train and test); U(−0.1, 0.1) recurrent matrices. */
+  clipMode?: 'step';
+  evalWeightNoise?: number;
+  recurrentInit?: 'uniform';
 }
 
 /** The data of a speech trial: int16 utterances and the training split's normalisation. */
@@ -131,7 +136,9 @@ export interface TrialCallbacks {
 export function trialModelConfig(s: TrialSpec): ModelConfig {
   const paper = s.task === 'speech' ? unitsFor('speech').find((u) => u.unit === s.unit)! : paperUnit(s.unit);
   const form = { unit: s.unit, hiddenSize: s.hiddenSize, peepholes: s.peepholes ?? paper.peepholes, resetAfter: s.resetAfter ?? paper.resetAfter };
-  return s.task === 'speech' ? speechModelConfig(form, s.seed) : musicModelConfig(form, s.seed);
+  const c = s.task === 'speech' ? speechModelConfig(form, s.seed) : musicModelConfig(form, s.seed);
+  if (s.recurrentInit) c.recurrentInit = s.recurrentInit;
+  return c;
 }
 
 type AnyTrialBatcher = Batcher | WaveBatcher;
@@ -179,13 +186,13 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
       lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo,
       timeLimitSeconds: spec.timeLimitSeconds > 0 ? spec.timeLimitSeconds : undefined,
-      onDiverge: 'stop', perSequence: true,
+      onDiverge: 'stop', perSequence: true, clipMode: spec.clipMode, evalWeightNoise: spec.evalWeightNoise,
       onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
       onEpoch: (r) => { epoch = r.epoch + 1; cb.onEpoch?.(trialEpoch(r)); },
     });
     const history = s.history.map(trialEpoch);
     const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
-    const test = best ? evaluateNllScores(model, testB) : { pooled: NaN, perSequence: NaN };
+    const test = best ? evaluateNllScores(model, testB, { weightNoise: spec.evalWeightNoise }) : { pooled: NaN, perSequence: NaN };
     const result: TrialResult = {
       spec, recurrentParams: model.recurrentParamCount(), history, bestEpoch: s.bestEpoch,
       bestValidNll: best ? s.bestValidNll : NaN,

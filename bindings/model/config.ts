@@ -19,6 +19,7 @@ export interface ResolvedConfig {
   kind: CellKind;
   /** Gate blocks: 1, 4 or 3. */
   gates: number;
+  recurrentInit: 'orthogonal' | 'uniform';
 }
 
 export const MAX_INPUT_SIZE = 1 << 16;
@@ -50,11 +51,13 @@ export function resolveConfig(c: ModelConfig): ResolvedConfig {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new ConfigError(`config.seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
   }
+  const recurrentInit = c.recurrentInit ?? 'orthogonal';
+  if (recurrentInit !== 'orthogonal' && recurrentInit !== 'uniform') throw new ConfigError(`config.recurrentInit must be 'orthogonal' or 'uniform', got ${JSON.stringify(c.recurrentInit)}`);
   const peepholes = unit === 'lstm' && !!c.peepholes;
   const resetAfter = unit === 'gru' ? (c.resetAfter ?? true) : false;
   const kind: CellKind = unit === 'tanh' ? 0 : unit === 'lstm' ? (peepholes ? 2 : 1) : (resetAfter ? 3 : 4);
   const gates = unit === 'tanh' ? 1 : unit === 'lstm' ? 4 : 3;
-  return { unit, peepholes, resetAfter, inputSize, hiddenSize, layers, head, seed, kind, gates };
+  return { unit, peepholes, resetAfter, inputSize, hiddenSize, layers, head, seed, kind, gates, recurrentInit };
 }
 
 /** The config as written into model files (only the user-facing keys). */
@@ -62,6 +65,7 @@ export function publicConfig(r: ResolvedConfig): ModelConfig {
   const c: ModelConfig = { unit: r.unit, inputSize: r.inputSize, hiddenSize: r.hiddenSize, layers: r.layers, head: { ...r.head.config }, seed: r.seed };
   if (r.unit === 'lstm') c.peepholes = r.peepholes;
   if (r.unit === 'gru') c.resetAfter = r.resetAfter;
+  if (r.recurrentInit !== 'orthogonal') c.recurrentInit = r.recurrentInit;
   return c;
 }
 

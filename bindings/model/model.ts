@@ -169,8 +169,8 @@ export class Model implements TrainTarget {
     return { loss, frames };
   }
 
-  private evaluateArena(a: ActPtrs, slots?: SlotLosses): LossResult {
-    this.pack(0);
+  private evaluateArena(a: ActPtrs, slots?: SlotLosses, sigma = 0): LossResult {
+    this.pack(sigma);
     const frames = this.forwardArena(a);
     if (slots) this.slotLosses(a, slots);
     return { loss: headLoss(this.live, this.config, a, false), frames };
@@ -234,9 +234,14 @@ export class Model implements TrainTarget {
     return { ...r, outputs: Float32Array.from(this.live.f32(a.probs, a.T * a.B * this.config.head.outputs)) };
   }
 
-  /** Summed loss (no weight noise, no gradients) of a batch already in `batchViews(T, B)`;
+  /** Summed loss (no gradients) of a batch already in `batchViews(T, B)`, on clean weights
+   *  unless `weightNoise` σ > 0 (a draw from the training noise stream, which it advances);
    *  with `slots`, also each slot's summed loss and frames (for per-sequence averages). */
-  evaluateInPlace(T: number, B: number, slots?: SlotLosses): LossResult { return this.evaluateArena(this.checkInPlace(T, B), slots); }
+  evaluateInPlace(T: number, B: number, slots?: SlotLosses, weightNoise = 0): LossResult {
+    const a = this.checkInPlace(T, B);
+    checkNoise(weightNoise);
+    return this.evaluateArena(a, slots, weightNoise);
+  }
 
   // --------------------------------------------------------------------------- training
 
@@ -267,17 +272,18 @@ export class Model implements TrainTarget {
     if (!this.optimizer) throw new ConfigError('no optimizer: call setOptimizer({ type, lr, … }) before trainStep');
     checkClip(opts.clipNorm);
     checkNoise(opts.weightNoise);
+    if (opts.clipMode !== undefined && opts.clipMode !== 'gradient' && opts.clipMode !== 'step') throw new ConfigError(`clipMode must be 'gradient' or 'step', got ${JSON.stringify(opts.clipMode)}`);
   }
 
   private trainArena(a: ActPtrs, opts: TrainOptions): TrainResult {
     const r = this.lossAndGradArena(a, false, opts.weightNoise ?? 0);
-    return { ...r, gradNorm: this.applyArenaGradients(r.loss, opts.clipNorm) };
+    return { ...r, gradNorm: this.applyArenaGradients(r.loss, opts.clipNorm, opts.clipMode) };
   }
 
   /** Clip and optimizer step from the gradients in the arena; returns the norm before clipping. */
-  private applyArenaGradients(loss: number, clipNorm: number | undefined): number {
+  private applyArenaGradients(loss: number, clipNorm: number | undefined, clipMode?: 'gradient' | 'step'): number {
     const a = this.arena;
-    const norm = applyUpdate(this.live, { params: a.params, grads: a.grads, opt: a.opt, n: a.layout.floats }, this.optimizer!, this.step + 1, loss, clipNorm);
+    const norm = applyUpdate(this.live, { params: a.params, grads: a.grads, opt: a.opt, n: a.layout.floats }, this.optimizer!, this.step + 1, loss, clipNorm, clipMode);
     this.step++;
     this.packedFresh = false;
     return norm;
@@ -301,14 +307,14 @@ export class Model implements TrainTarget {
 
   /** An optimizer step from gradients computed elsewhere (e.g. summed over worker replicas):
    *  `grads` has the arena layout of snapshotGrads(); `loss` is their summed loss. */
-  applyGradients(grads: Float32Array, loss: number, opts: { clipNorm?: number } = {}): number {
+  applyGradients(grads: Float32Array, loss: number, opts: { clipNorm?: number; clipMode?: 'gradient' | 'step' } = {}): number {
     if (!this.optimizer) throw new ConfigError('no optimizer: call setOptimizer({ type, lr, … }) first');
     if (!(grads instanceof Float32Array) || grads.length !== this.arenaFloats) {
       throw new ShapeError(`gradients must be a Float32Array of ${this.arenaFloats} values (snapshotGrads layout)`);
     }
     checkClip(opts.clipNorm);
     this.live.f32(this.arena.grads, this.arenaFloats).set(grads);
-    return this.applyArenaGradients(loss, opts.clipNorm);
+    return this.applyArenaGradients(loss, opts.clipNorm, opts.clipMode);
   }
 
   /** The weight-noise RNG state (4 u32), so replicas can be put in step. */

@@ -36,7 +36,7 @@ export function paramTable(c: ResolvedConfig): ParamSpec[] {
   for (let l = 0; l < c.layers; l++) {
     const I = l === 0 ? c.inputSize : H;
     add({ name: `weight_ih_l${l}`, fileShape: [GH, I], arenaName: `l${l}.W`, arenaShape: [I, GH], transposed: true, noise: true, init: 'uniform', layer: l, role: 'W' });
-    add({ name: `weight_hh_l${l}`, fileShape: [GH, H], arenaName: `l${l}.U`, arenaShape: [H, GH], transposed: true, noise: true, init: 'orthogonal', layer: l, role: 'U' });
+    add({ name: `weight_hh_l${l}`, fileShape: [GH, H], arenaName: `l${l}.U`, arenaShape: [H, GH], transposed: true, noise: true, init: c.recurrentInit === 'uniform' ? 'uniform' : 'orthogonal', layer: l, role: 'U' });
     add({ name: `bias_ih_l${l}`, fileShape: [GH], arenaName: `l${l}.bih`, arenaShape: [GH], transposed: false, noise: false, init: 'zeros', layer: l, role: 'bih' });
     add({ name: `bias_hh_l${l}`, fileShape: [GH], arenaName: `l${l}.bhh`, arenaShape: [GH], transposed: false, noise: false, init: 'zeros', layer: l, role: 'bhh' });
     if (c.peepholes) add({ name: `weight_peephole_l${l}`, fileShape: [3, H], arenaName: `l${l}.peep`, arenaShape: [3 * H], transposed: false, noise: false, init: 'uniform', layer: l, role: 'peep' });

@@ -22,6 +22,9 @@ export interface ModelConfig {
   head: HeadConfig & { type: HeadType };
   /** Seed of the parameter initialisation (default 1). */
   seed?: number;
+  /** Recurrent matrices: one orthogonal block per gate (default; the paper's code) or
+   *  U(−0.1, 0.1) like the input weights ('uniform', for the ablation). */
+  recurrentInit?: 'orthogonal' | 'uniform';
 }
 
 /** How a model's inputs and targets were prepared from raw data, kept in its model file so that
@@ -60,6 +63,8 @@ export interface BatchViews { x: Float32Array; y: Float32Array | Int32Array; mas
 export interface TrainOptions {
   /** Rescale the gradient to this global L2 norm whenever it is larger (default: no clipping). */
   clipNorm?: number;
+  /** What clipNorm bounds: 'gradient' (default) or the optimizer's 'step' (the released code). */
+  clipMode?: 'gradient' | 'step';
   /** σ of Gaussian noise added to every input and recurrent matrix for this update (default 0). */
   weightNoise?: number;
 }
@@ -86,5 +91,5 @@ export interface TrainTarget {
   trainStepInPlace(T: number, B: number, opts: TrainOptions): TrainResult | Promise<TrainResult>;
   /** Summed loss on clean weights of the batch in batchViews(T, B); with `slots`, each slot's
    *  summed loss and frames too. */
-  evaluateInPlace(T: number, B: number, slots?: SlotLosses): LossResult | Promise<LossResult>;
+  evaluateInPlace(T: number, B: number, slots?: SlotLosses, weightNoise?: number): LossResult | Promise<LossResult>;
 }

@@ -10,19 +10,40 @@ export interface UpdateRegions {
   params: Ptr; grads: Ptr; opt: readonly [Ptr, Ptr, Ptr]; n: number;
 }
 
+/** What `clipNorm` bounds: the gradient's global norm before the optimizer (default; the
+ *  paper's wording), or the norm of the parameter step the optimizer takes ('step': the paper's
+ *  released code, which clips the momentum step; the momentum buffer keeps the clipped step). */
+export type ClipMode = 'gradient' | 'step';
+
 /** Applies update number `step` (≥ 1) from the gradients in the arena and returns their norm
  *  before clipping. A non-finite loss or norm throws DivergedError before anything changes. */
-export function applyUpdate(core: Core, r: UpdateRegions, o: ResolvedOptimizer, step: number, loss: number, clipNorm: number | undefined): number {
+export function applyUpdate(core: Core, r: UpdateRegions, o: ResolvedOptimizer, step: number, loss: number, clipNorm: number | undefined, clipMode: ClipMode = 'gradient'): number {
   const k = core.k, { params: p, grads: g, n } = r, [s0, s1, s2] = r.opt;
   const gradNorm = Math.sqrt(k.sum_sq_f32(g, n));
   if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
     throw new DivergedError(`training step ${step} diverged: loss ${loss}, gradient norm ${gradNorm}; parameters were not updated (lower the learning rate or clip the gradient)`, step);
   }
-  if (clipNorm !== undefined && gradNorm > clipNorm) k.scale_f32(g, n, clipNorm / gradNorm);
+  const clipStep = clipNorm !== undefined && clipMode === 'step';
+  if (clipNorm !== undefined && !clipStep && gradNorm > clipNorm) k.scale_f32(g, n, clipNorm / gradNorm);
+  const before = clipStep ? Float32Array.from(core.f32(p, n)) : null;
   switch (o.type) {
     case 'sgd': k.sgd_step(p, g, s0, n, o.lr, o.momentum); break;
     case 'rmsprop': k.rmsprop_step(p, g, s0, s1, s2, n, o.lr, o.decay, o.momentum, o.eps, o.floor, o.centered ? 1 : 0); break;
     case 'adam': k.adam_step(p, g, s0, s1, n, o.lr, o.beta1, o.beta2, o.eps, step); break;
   }
+  if (before) clipTheStep(core, p, before, o.type === 'adam' ? 0 : o.type === 'sgd' ? s0 : s2, n, clipNorm!);
   return gradNorm;
+}
+
+/** p = before + Δ·min(1, c/‖Δ‖) for the step Δ = p − before just taken; the momentum buffer
+ *  (which holds Δ for SGD and RMSProp) is scaled alike. */
+function clipTheStep(core: Core, p: Ptr, before: Float32Array, v: Ptr, n: number, c: number): void {
+  const P = core.f32(p, n);
+  let sq = 0;
+  for (let i = 0; i < n; i++) { const d = P[i] - before[i]; sq += d * d; }
+  const norm = Math.sqrt(sq);
+  if (!(norm > c)) return;
+  const s = c / norm;
+  for (let i = 0; i < n; i++) P[i] = before[i] + (P[i] - before[i]) * s;
+  if (v) core.k.scale_f32(v, n, s);
 }

@@ -303,22 +303,23 @@ export class ParallelTrainer implements TrainTarget {
   /** One update from the batch in batchViews(T, B): the parallel twin of
    *  Model.trainStepInPlace (same options, same result up to float rounding). */
   async trainStepInPlace(T: number, B: number, opts: TrainOptions = {}): Promise<TrainResult> {
-    const { clipNorm, weightNoise } = opts;
+    const { clipNorm, weightNoise, clipMode } = opts;
     if (!this.model.optimizerConfig) throw new ConfigError('no optimizer: call setOptimizer({ type, lr, … }) on the model before training');
     if (clipNorm !== undefined && !(clipNorm > 0 && Number.isFinite(clipNorm))) throw new ConfigError(`clipNorm must be a positive number, got ${clipNorm}`);
     if (this.threads === 1) { this.check(); return this.model.trainStepInPlace(T, B, opts); }
     const r = await this.gradients(T, B, weightNoise ?? 0);
     const t0 = performance.now();
-    const gradNorm = this.model.applyGradients(r.grads, r.loss, { clipNorm });
+    const gradNorm = this.model.applyGradients(r.grads, r.loss, { clipNorm, clipMode });
     this.stats.reduce += performance.now() - t0;
     this.stats.steps++;
     return { loss: r.loss, frames: r.frames, gradNorm };
   }
 
   /** Summed loss on clean weights of the batch in batchViews(T, B) (Model.evaluateInPlace). */
-  async evaluateInPlace(T: number, B: number, slots?: SlotLosses): Promise<LossResult> {
-    // per-slot losses are computed on the main thread alone (the shards do not report slots)
-    if (this.threads === 1 || slots) { this.check(); return this.evaluateHere(T, B, slots); }
+  async evaluateInPlace(T: number, B: number, slots?: SlotLosses, weightNoise = 0): Promise<LossResult> {
+    // per-slot losses and noisy evaluation run on the main thread alone (the shards report
+    // neither slots nor share one noise draw for an evaluation)
+    if (this.threads === 1 || slots || weightNoise > 0) { this.check(); return this.evaluateHere(T, B, slots, weightNoise); }
     const m = this.model;
     const { own, shards } = await this.command(P.Cmd.Eval, T, B, 0, (Ts, Bs) => m.evaluateInPlace(Ts, Bs));
     let loss = own.loss, frames = own.frames;
@@ -327,14 +328,14 @@ export class ParallelTrainer implements TrainTarget {
   }
 
   /** The batch in the shared views, evaluated by the main model on this thread. */
-  private evaluateHere(T: number, B: number, slots?: SlotLosses): LossResult {
+  private evaluateHere(T: number, B: number, slots?: SlotLosses, weightNoise = 0): LossResult {
     if (this.threads > 1) {
       const v = this.model.batchViews(T, B), rows = T * B, at = P.batchLayout(T, B, this.dims);
       v.x.set(new Float32Array(this.batch, at.x, rows * this.dims.I));
       v.y.set(v.y instanceof Int32Array ? new Int32Array(this.batch, at.y, rows) : new Float32Array(this.batch, at.y, rows * this.dims.Y));
       v.mask.set(new Float32Array(this.batch, at.mask, rows));
     }
-    return this.model.evaluateInPlace(T, B, slots);
+    return this.model.evaluateInPlace(T, B, slots, weightNoise);
   }
 
   /** Stops the workers (the model stays usable). Safe to call more than once. */

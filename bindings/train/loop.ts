@@ -41,14 +41,14 @@ export function* nllSteps(target: TrainTarget, batcher: AnyBatcher): Steps<numbe
 
 /** Both averages over every item of the batcher; the per-sequence one sums a sequence's chunks
  *  (items of one source sequence) before dividing. */
-export function* nllScoreSteps(target: TrainTarget, batcher: AnyBatcher, perSequence: boolean): Steps<NllScores> {
+export function* nllScoreSteps(target: TrainTarget, batcher: AnyBatcher, perSequence: boolean, weightNoise = 0): Steps<NllScores> {
   let loss = 0, frames = 0;
   const seqLoss = new Map<number, number>(), seqFrames = new Map<number, number>();
   let slots: SlotLosses | undefined;
   for (const plan of batcher.epoch(0)) {
     fill(target, batcher, plan);
     if (perSequence && (!slots || slots.loss.length < plan.B)) slots = { loss: new Float64Array(plan.B), frames: new Float64Array(plan.B) };
-    const r: LossResult = yield target.evaluateInPlace(plan.T, plan.B, perSequence ? slots : undefined);
+    const r: LossResult = yield target.evaluateInPlace(plan.T, plan.B, perSequence ? slots : undefined, weightNoise);
     loss += r.loss;
     frames += r.frames;
     if (perSequence) {
@@ -82,8 +82,9 @@ export function* trainSteps(model: Model, target: TrainTarget, data: TrainData, 
       }
       const seconds = s.endUpdates();
       const ps = !!cfg.perSequence, none = { pooled: NaN, perSequence: NaN };
-      const valid: NllScores = yield* nllScoreSteps(target, data.valid, ps);
-      const tr: NllScores = cfg.evalTrain === false ? none : yield* nllScoreSteps(target, data.trainEval ?? data.train, ps);
+      const en = cfg.evalWeightNoise ?? 0;
+      const valid: NllScores = yield* nllScoreSteps(target, data.valid, ps, en);
+      const tr: NllScores = cfg.evalTrain === false ? none : yield* nllScoreSteps(target, data.trainEval ?? data.train, ps, en);
       if (s.endEpoch(e, { loss, frames, seconds, validNll: valid.pooled, trainNll: tr.pooled, validNllSeq: valid.perSequence, trainNllSeq: tr.perSequence })) break;
     }
   } catch (e) {

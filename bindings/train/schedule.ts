@@ -11,6 +11,8 @@ export interface TrainConfig {
   optimizer: OptimizerConfig;
   /** Rescale the gradient to this L2 norm when larger (paper: 1). */
   clipNorm?: number;
+  /** What clipNorm bounds: the 'gradient' (default) or the optimizer's 'step' (the released code). */
+  clipMode?: 'gradient' | 'step';
   /** σ of the weight noise during training (paper: 0.075). */
   weightNoise?: number;
   /** Stop after this many epochs without a better validation NLL (default 10). */
@@ -26,6 +28,9 @@ export interface TrainConfig {
    *  the step before) or 'stop' training, put back the best parameters and return a summary
    *  with `stopped: 'diverged'` — what a learning-rate grid wants. */
   onDiverge?: 'throw' | 'stop';
+  /** σ of weight noise during the epochs' evaluations (default 0: clean weights; the released
+   *  code appears to monitor with noise on — an ablation). The draws advance the noise stream. */
+  evalWeightNoise?: number;
   /** Also score the mean over sequences of each sequence's per-frame NLL (validNllSeq,
    *  trainNllSeq; default false). Early stopping uses the pooled NLL either way. */
   perSequence?: boolean;
@@ -78,7 +83,7 @@ function positive(v: number | undefined, def: number, what: string, integer = fa
 
 export class TrainSchedule {
   readonly epochs: number;
-  readonly updateOptions: { clipNorm?: number; weightNoise?: number };
+  readonly updateOptions: { clipNorm?: number; weightNoise?: number; clipMode?: 'gradient' | 'step' };
   private readonly patience: number;
   private readonly now: () => number;
   private readonly timeLimit: number;
@@ -100,7 +105,8 @@ export class TrainSchedule {
     if (cfg.onDiverge !== undefined && cfg.onDiverge !== 'throw' && cfg.onDiverge !== 'stop') {
       throw new ConfigError(`onDiverge must be 'throw' or 'stop', got ${JSON.stringify(cfg.onDiverge)}`);
     }
-    this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise };
+    if (cfg.evalWeightNoise !== undefined && !(cfg.evalWeightNoise >= 0 && Number.isFinite(cfg.evalWeightNoise))) throw new ConfigError(`evalWeightNoise must be a non-negative number, got ${cfg.evalWeightNoise}`);
+    this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise, clipMode: cfg.clipMode };
     model.setOptimizer(cfg.optimizer);
     this.best = { epoch: -1, nll: Infinity, params: model.snapshotParams() };
     this.t0 = this.now();

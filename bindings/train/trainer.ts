@@ -16,8 +16,8 @@ export function evaluateNll(model: Model, batcher: AnyBatcher): number {
 
 /** Both averages of the NLL on every item of the batcher: pooled over frames, and the mean over
  *  sequences of each sequence's per-frame NLL. */
-export function evaluateNllScores(model: Model, batcher: AnyBatcher): NllScores {
-  return runSync(nllScoreSteps(model, batcher, true));
+export function evaluateNllScores(model: Model, batcher: AnyBatcher, opts: { weightNoise?: number } = {}): NllScores {
+  return runSync(nllScoreSteps(model, batcher, true, opts.weightNoise ?? 0));
 }
 
 /** Trains with early stopping; on return the model holds the parameters of the best epoch. */

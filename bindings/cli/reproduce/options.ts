@@ -70,6 +70,11 @@ export interface ReproduceOptions {
   syntheticTrain: number;
   syntheticLength: [number, number];
   build?: BuildKind;
+  /** Ablations: 'step' clips the optimizer's step (the released code) instead of the gradient;
+   *  weight noise σ also at evaluation; 'uniform' recurrent matrices instead of orthogonal. */
+  clipMode?: 'gradient' | 'step';
+  evalNoise?: number;
+  recurrentInit?: 'orthogonal' | 'uniform';
   /** Save each trial's best model as <out>/<dataset>/models/<id>.safetensors. */
   saveModels?: boolean;
   /** Write the reports from the finished trials without training anything. */
@@ -136,6 +141,9 @@ export function checkOptions(o: ReproduceOptions): void {
   if (!(o.trialSeconds >= 0)) throw new ConfigError(`--trial-seconds must be ≥ 0 (0 = no limit), got ${o.trialSeconds}`);
   if (!(o.lrDecayEpochs >= 0) || !(o.lrDecayTo > 0 && o.lrDecayTo <= 1)) throw new ConfigError(`lr decay needs epochs ≥ 0 and 0 < to ≤ 1, got ${o.lrDecayEpochs}, ${o.lrDecayTo}`);
   posInt(o.syntheticTrain, '--synthetic-train', 4);
+  if (o.clipMode !== undefined && o.clipMode !== 'gradient' && o.clipMode !== 'step') throw new ConfigError(`--clip-mode must be gradient or step, got ${o.clipMode}`);
+  if (o.evalNoise !== undefined && !(o.evalNoise >= 0)) throw new ConfigError(`--eval-noise must be ≥ 0, got ${o.evalNoise}`);
+  if (o.recurrentInit !== undefined && o.recurrentInit !== 'orthogonal' && o.recurrentInit !== 'uniform') throw new ConfigError(`--recurrent-init must be orthogonal or uniform, got ${o.recurrentInit}`);
 }
 
 /** The data sets named by --dataset. */

@@ -36,6 +36,9 @@ export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
           lrDecayEpochs: o.lrDecayEpochs, lrDecayTo: o.lrDecayTo, timeLimitSeconds: o.trialSeconds,
         };
         if (SPEECH_DATASETS.includes(dataset)) spec.task = 'speech';
+        if (o.clipMode === 'step') spec.clipMode = 'step';
+        if (o.evalNoise !== undefined && o.evalNoise > 0) spec.evalWeightNoise = o.evalNoise;
+        if (o.recurrentInit === 'uniform') spec.recurrentInit = 'uniform';
         if (u.peepholes !== undefined) spec.peepholes = u.peepholes;
         if (u.resetAfter !== undefined) spec.resetAfter = u.resetAfter;
         specs.push(spec);

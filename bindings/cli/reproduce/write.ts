@@ -59,6 +59,9 @@ function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
   else if (o.dataset === 'speech') r.push(`at most ${o.epochs} epochs (a cap that keeps the speech grid within about 90 minutes on two cores)`);
   if (o.trialSeconds > 0) r.push(`at most ${o.trialSeconds} s of training per trial`);
   if (o.maxLength > 0) r.push(`training on chunks of ${o.maxLength} steps`);
+  if (o.clipMode === 'step') r.push('ablation: the optimizer\'s step clipped to the norm instead of the gradient');
+  if (o.evalNoise !== undefined && o.evalNoise > 0) r.push(`ablation: weight noise σ = ${o.evalNoise} also at every evaluation`);
+  if (o.recurrentInit === 'uniform') r.push('ablation: recurrent matrices U(−0.1, 0.1) instead of orthogonal');
   const planned = planTrials(results[0]?.spec.dataset ?? '', o).length;
   if (results.length < planned) r.push(`${results.length} of the ${planned} planned trials had finished when this report was written`);
   const capped = results.filter((x) => x.stopped === 'epochs' || x.stopped === 'time').length;

@@ -40,16 +40,8 @@ SIGMA_MIN = 1e-3
 S_MIN, S_MAX = -20.0, 20.0
 
 
-def fmt(v):
-    """A float as JSON text with 9 significant digits (round-trips float32)."""
-    v = float(v)
-    if v == 0.0:
-        return 0.0
-    return float('%.9g' % v)
-
-
-def flist(t):
-    return [fmt(v) for v in t.detach().reshape(-1).tolist()]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden import fmt, flist  # noqa: E402  (the fixtures' number format, shared)
 
 
 def split(z, K, D):

@@ -301,3 +301,32 @@ describe('the grid and the selection', () => {
     expect(spec.data.values).toHaveLength(1); // non-finite points are left out
   });
 });
+
+describe('reproduce --schedule halving', () => {
+  it('trains the draws in rungs, keeps the best third, and scores the survivors exactly as the full grid does', async () => {
+    const { rungEpochs } = await import('../bindings/cli/reproduce/halving.js');
+    expect(rungEpochs(60, 3, 10)).toEqual([7, 20, 60]);
+    expect(rungEpochs(9, 3, 3)).toEqual([9]);
+    expect(rungEpochs(8, 2, 8)).toEqual([2, 4, 8]); // 8 → 4 → 2 draws
+    const full = join(tmp, 'halving-full'), halved = join(tmp, 'halving');
+    const base = { trials: 6, epochs: 6, patience: 6, units: ['gru'], workers: 1 } as const;
+    const [f] = await reproduce(tiny(full, { ...base, units: ['gru'] }));
+    const [h] = await reproduce(tiny(halved, { ...base, units: ['gru'], schedule: 'halving' }));
+    // 6 draws → 2 at 2 epochs (η = 3) → the 2 survivors at 6 epochs
+    const files = (await readdir(join(halved, 'synthetic', 'trials'))).sort();
+    expect(files.filter((x) => x.includes('-rung0'))).toHaveLength(6);
+    expect(h.results).toHaveLength(2);
+    const best = (rs: TrialResult[]) => [...rs].sort((a, b) => a.bestValidNll - b.bestValidNll)[0];
+    const bf = best(f.results), bh = best(h.results);
+    if (h.results.some((r) => r.spec.trial === bf.spec.trial)) {
+      // the full grid's winner survived: the same learning rate and the same scores
+      expect(bh.spec.lr).toBe(bf.spec.lr);
+      expect(bh.testNll).toBe(bf.testNll);
+    }
+    for (const r of h.results) {
+      const twin = f.results.find((x) => x.spec.trial === r.spec.trial)!;
+      expect(r.testNll).toBe(twin.testNll); // a survivor's trial is the full grid's trial
+    }
+    expect(await readFile(join(halved, 'synthetic', 'README.md'), 'utf8')).toContain('successive halving');
+  });
+});

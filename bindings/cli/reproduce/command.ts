@@ -38,6 +38,8 @@ export function registerReproduce(program: Command): Command {
     .option('--epochs <n>', 'most epochs per trial', int, d.epochs)
     .option('--patience <n>', 'early stopping: epochs without a better validation NLL', int, d.patience)
     .option('--trial-seconds <s>', 'stop a trial after this much training time (0: no limit)', num, d.trialSeconds)
+    .addOption(new Option('--schedule <kind>', 'full: every draw to --epochs; halving: successive halving over the draws (the best 1/η go on after each rung)').choices(['full', 'halving']))
+    .option('--halving-eta <n>', 'with --schedule halving: keep the best 1/η of the draws after each rung', int)
     .optionsGroup('Batches:')
     .option('--batch-size <n>', 'sequences per update (paper code: 1)', int, d.batchSize)
     .option('--sort-buckets <n>', 'with batch size > 1: sort by length within buckets of n batches', int, d.sortBuckets)

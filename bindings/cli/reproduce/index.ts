@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { GatedRnnError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/file-node.js';
-import type { TrialResult } from '../../experiment/trial.js';
+import type { TrialResult, TrialSpec } from '../../experiment/trial.js';
+import { rungEpochs, rungSpec, survivors } from './halving.js';
 import { checkOptions, datasetList, type ReproduceOptions } from './options.js';
 import { loadReproduceData } from './data.js';
 import { planTrials, resume, toJson, trialPath } from './plan.js';
@@ -56,9 +57,42 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
   const data = await loadReproduceData(name, o);
   const dir = join(out, name);
   await mkdir(join(dir, 'trials'), { recursive: true });
-  const specs = planTrials(name, o);
-  const { finished: results, todo } = await resume(dir, specs);
-  const skipped = results.length;
+  const workersFor = (n: number) => (o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
+  const modelDir = o.saveModels ? join(dir, 'models') : undefined;
+  if (modelDir && !o.reportOnly) await mkdir(modelDir, { recursive: true });
+  const runner = o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, modelDir) : workerRunner(data, o.build, url, active, modelDir);
+  /** Resumes `specs`: the finished ones from their files, the others trained (not with --report-only). */
+  const runSpecs = async (specs: TrialSpec[]) => {
+    const { finished: results, todo } = await resume(dir, specs);
+    const skipped = results.length;
+    if (!runner || todo.length === 0) return { results, skipped, failed: [] as TrialFailure[] };
+    const progress = new Progress(name, specs.length, skipped, workersFor(todo.length), o.progress);
+    let failed: TrialFailure[] = [];
+    try {
+      ({ failed } = await pool(todo, workersFor(todo.length), runner, progress, async (r) => {
+        await writeFileAtomic(trialPath(dir, r.spec.id), new TextEncoder().encode(toJson(r)));
+        results.push(r);
+      }));
+    } finally {
+      progress.stop();
+    }
+    return { results, skipped, failed };
+  };
+  let specs = planTrials(name, o), ranEarly = 0;
+  const failedEarly: TrialFailure[] = [];
+  if (o.schedule === 'halving') {
+    // successive halving over the draws (halving.ts): shorter rungs first, the survivors go on
+    const draws = Math.max(1, o.onlyTrials.length || o.trials), eta = o.halvingEta ?? 3;
+    const caps = rungEpochs(o.epochs, eta, draws);
+    for (let r = 0; r < caps.length - 1; r++) {
+      const got = await runSpecs(specs.map((s) => rungSpec(s, r, caps[r])));
+      ranEarly += got.results.length - got.skipped;
+      failedEarly.push(...got.failed);
+      specs = survivors(specs, got.results, eta);
+    }
+  }
+  const { results, skipped, failed: failedLast } = await runSpecs(specs);
+  const failed = [...failedEarly, ...failedLast];
   if (o.reportOnly) {
     let log = await readRunLog(dir);
     // interrupted before any invocation finished: describe the run by its trials
@@ -66,24 +100,11 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
     if (results.length > 0) await writeDatasetReport(dir, name, results, o, log);
     return { dataset: name, dir, results, ran: 0, skipped, failed: [] };
   }
-  const workers = o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, todo.length));
-  const progress = new Progress(name, specs.length, skipped, workers, o.progress);
-  const modelDir = o.saveModels ? join(dir, 'models') : undefined;
-  if (modelDir) await mkdir(modelDir, { recursive: true });
-  const runner = o.workers === 0 ? inProcessRunner(data, o.build, modelDir) : workerRunner(data, o.build, url, active, modelDir);
-  let failed: TrialFailure[] = [];
-  try {
-    ({ failed } = await pool(todo, workers, runner, progress, async (r) => {
-      await writeFileAtomic(trialPath(dir, r.spec.id), new TextEncoder().encode(toJson(r)));
-      results.push(r);
-    }));
-  } finally {
-    progress.stop();
-  }
+  const workers = workersFor(specs.length);
   const log = await appendRunLog(dir, {
     command: o.command ?? `gatedrnn reproduce --dataset ${name}`, started: started.toISOString(), finished: new Date().toISOString(),
-    seconds: (performance.now() - t0) / 1000, trialsRun: results.length - skipped, workers, machine: machineDescription(),
+    seconds: (performance.now() - t0) / 1000, trialsRun: results.length - skipped + ranEarly, workers, machine: machineDescription(),
   });
   if (results.length > 0) await writeDatasetReport(dir, name, results, o, log);
-  return { dataset: name, dir, results, ran: results.length - skipped, skipped, failed };
+  return { dataset: name, dir, results, ran: results.length - skipped + ranEarly, skipped, failed };
 }

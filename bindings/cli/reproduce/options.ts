@@ -75,6 +75,10 @@ export interface ReproduceOptions {
   clipMode?: 'gradient' | 'step';
   evalNoise?: number;
   recurrentInit?: 'orthogonal' | 'uniform';
+  /** 'full' (default): every draw to the epoch cap; 'halving': successive halving over the
+   *  draws (halving.ts), keeping the best 1/halvingEta (default 3) after each rung. */
+  schedule?: 'full' | 'halving';
+  halvingEta?: number;
   /** Save each trial's best model as <out>/<dataset>/models/<id>.safetensors. */
   saveModels?: boolean;
   /** Write the reports from the finished trials without training anything. */
@@ -141,6 +145,8 @@ export function checkOptions(o: ReproduceOptions): void {
   if (!(o.trialSeconds >= 0)) throw new ConfigError(`--trial-seconds must be ≥ 0 (0 = no limit), got ${o.trialSeconds}`);
   if (!(o.lrDecayEpochs >= 0) || !(o.lrDecayTo > 0 && o.lrDecayTo <= 1)) throw new ConfigError(`lr decay needs epochs ≥ 0 and 0 < to ≤ 1, got ${o.lrDecayEpochs}, ${o.lrDecayTo}`);
   posInt(o.syntheticTrain, '--synthetic-train', 4);
+  if (o.schedule !== undefined && o.schedule !== 'full' && o.schedule !== 'halving') throw new ConfigError(`--schedule must be full or halving, got ${o.schedule}`);
+  if (o.halvingEta !== undefined && !(Number.isInteger(o.halvingEta) && o.halvingEta >= 2)) throw new ConfigError(`--halving-eta must be an integer ≥ 2, got ${o.halvingEta}`);
   if (o.clipMode !== undefined && o.clipMode !== 'gradient' && o.clipMode !== 'step') throw new ConfigError(`--clip-mode must be gradient or step, got ${o.clipMode}`);
   if (o.evalNoise !== undefined && !(o.evalNoise >= 0)) throw new ConfigError(`--eval-noise must be ≥ 0, got ${o.evalNoise}`);
   if (o.recurrentInit !== undefined && o.recurrentInit !== 'orthogonal' && o.recurrentInit !== 'uniform') throw new ConfigError(`--recurrent-init must be orthogonal or uniform, got ${o.recurrentInit}`);

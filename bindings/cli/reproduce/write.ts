@@ -63,7 +63,8 @@ function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
   if (o.evalNoise !== undefined && o.evalNoise > 0) r.push(`ablation: weight noise σ = ${o.evalNoise} also at every evaluation`);
   if (o.recurrentInit === 'uniform') r.push('ablation: recurrent matrices U(−0.1, 0.1) instead of orthogonal');
   const planned = planTrials(results[0]?.spec.dataset ?? '', o).length;
-  if (results.length < planned) r.push(`${results.length} of the ${planned} planned trials had finished when this report was written`);
+  if (o.schedule === 'halving') r.push(`successive halving over the learning-rate draws (η = ${o.halvingEta ?? 3}): the table and the trials below are the survivors trained to the full cap; the pruned draws' shorter trials are in trials/*-rung*.json`);
+  else if (results.length < planned) r.push(`${results.length} of the ${planned} planned trials had finished when this report was written`);
   const capped = results.filter((x) => x.stopped === 'epochs' || x.stopped === 'time').length;
   if (capped > 0) r.push(`${capped} of ${results.length} trials were stopped by the epoch or time cap rather than by early stopping`);
   return r;

@@ -2,25 +2,16 @@
 // `trainParallel` (worker threads) give the same weights; a divergence is a typed DivergedError
 // that either propagates or, with onDiverge 'stop', ends training on the best parameters with
 // the same summary on one and two threads; evaluation of data with no frames is refused.
+import { bundleParallelWorker } from './helpers/worker.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createModel, Batcher, Rng, train, evaluateNll, DivergedError, ValueError, EmptyError, type ModelConfig, type Model } from '../bindings/node.js';
 import { trainParallel } from '../bindings/parallel/train-node.js';
 import { runSync, runAsync, trainSteps } from '../bindings/train/loop.js';
 
-let dir = '';
 let workerUrl: URL;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gatedrnn-loop-'));
-  const outfile = join(dir, 'parallel-worker.js');
-  await build({ entryPoints: ['bindings/parallel/worker-node.ts'], outfile, bundle: true, format: 'esm', platform: 'node', packages: 'external', target: 'es2022', logLevel: 'warning' });
-  workerUrl = pathToFileURL(outfile);
-});
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+let cleanup = () => {};
+beforeAll(async () => { ({ url: workerUrl, cleanup } = await bundleParallelWorker('gatedrnn-loop-')); });
+afterAll(() => cleanup());
 
 const DIM = 5;
 function frames(count: number, seed: number): Float32Array[] {

@@ -15,7 +15,8 @@ import { loadMidiDataset } from '../data/midi-node.js';
 import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
 import { registerReproduce } from './reproduce/command.js';
-import { registerSample, checkOutputPath } from './sample.js';
+import { registerSample } from './sample.js';
+import { checkOutputPath } from '../io/file-node.js';
 import { AUDIO_DATASETS, loadAudio, waveBatcher, createSpeechModel, describeSpeechNll, modelNorm } from './speech.js';
 
 /** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */

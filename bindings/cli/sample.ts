@@ -2,11 +2,9 @@
 // picture of its waveform. Seeded; optionally primed with real audio (a WAV file, or an
 // utterance of the speech data set) that the model reads before it continues on its own.
 import { Command } from 'commander';
-import { dirname, resolve } from 'node:path';
-import { stat, access, constants } from 'node:fs/promises';
 import { loadModel } from '../node.js';
-import { ConfigError, NotFoundError } from '../errors.js';
-import { writeFileAtomic, readFileLimited } from '../io/file-node.js';
+import { ConfigError } from '../errors.js';
+import { writeFileAtomic, readFileLimited, checkOutputPath } from '../io/file-node.js';
 import { decodeWav, encodeWav } from '../io/wav.js';
 import { sampleSpeech, speechInfo } from '../generate/speech.js';
 import { waveformSvg } from '../report/waveform.js';
@@ -14,19 +12,6 @@ import { resolveDataDir } from '../data/load-node.js';
 import { int, num } from './parse.js';
 
 interface SampleOpts { out: string; svg?: string; seconds: number; seed: number; primer?: string; primerFrom?: string; primerSeconds: number; data?: string }
-
-/** Refuses an output path whose folder does not exist or cannot be written, before any work. */
-export async function checkOutputPath(path: string, ext: string, what: string): Promise<string> {
-  const p = resolve(path);
-  if (!p.toLowerCase().endsWith(ext)) throw new ConfigError(`${what} ${path} must end in ${ext}`);
-  const dir = dirname(p);
-  let st;
-  try { st = await stat(dir); } catch { throw new NotFoundError(`${what} ${path}: the folder ${dir} does not exist`); }
-  if (!st.isDirectory()) throw new ConfigError(`${what} ${path}: ${dir} is not a folder`);
-  try { await access(dir, constants.W_OK); } catch { throw new ConfigError(`${what} ${path}: the folder ${dir} is not writable`); }
-  try { if ((await stat(p)).isDirectory()) throw new ConfigError(`${what} ${path} is a folder`); } catch (e) { if (e instanceof ConfigError) throw e; }
-  return p;
-}
 
 /** `split:index` of the speech data set, e.g. test:17. */
 function parseUtterance(v: string): { split: 'train' | 'valid' | 'test'; index: number } {

@@ -4,6 +4,7 @@
 // Everything else (demo, reproduce, the reports) derives its units from PAPER_UNITS.
 import { ConfigError } from '../errors.js';
 import { PIANO_UNITS } from '../data/pianoroll.js';
+import { SPEECH_INPUT, SPEECH_HOP } from '../data/speech.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 
 /** The form of a recurrent unit at a size: what a model config needs beyond the data. */
@@ -41,7 +42,7 @@ export const PAPER_SPEECH_UNITS: readonly PaperUnit[] = [
 
 /** The paper's raw-speech setup: per step 20 input samples, the next 10 predicted by a mixture
  *  of 20 Gaussians. */
-export const SPEECH_SETUP = { input: 20, hop: 10, components: 20 } as const;
+export const SPEECH_SETUP = { input: SPEECH_INPUT, hop: SPEECH_HOP, components: 20 } as const;
 
 /** The data sets that are raw speech (the rest are piano rolls). */
 export const SPEECH_DATASETS: readonly string[] = ['speech'];

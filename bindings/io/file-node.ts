@@ -1,10 +1,10 @@
 // Node-only file helpers: an atomic write (a reader sees the old file or the new one, never a
-// half-written one) and a read with a size bound (a corrupt or hostile file cannot make us
-// allocate gigabytes).
-import { open, rename, unlink } from 'node:fs/promises';
+// half-written one), a read with a size bound (a corrupt or hostile file cannot make us
+// allocate gigabytes), and the check of an output path before long work starts.
+import { open, rename, unlink, stat, access, constants } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
-import { FormatError, NotFoundError, ValueError } from '../errors.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError, FormatError, NotFoundError, ValueError } from '../errors.js';
 
 /**
  * Writes `bytes` to `path` atomically: the data goes to a temporary file in the same
@@ -74,4 +74,17 @@ export async function readFileLimited(path: string, maxBytes: number): Promise<U
   } finally {
     await handle.close();
   }
+}
+
+/** Refuses an output path whose folder does not exist or cannot be written, before any work. */
+export async function checkOutputPath(path: string, ext: string, what: string): Promise<string> {
+  const p = resolve(path);
+  if (!p.toLowerCase().endsWith(ext)) throw new ConfigError(`${what} ${path} must end in ${ext}`);
+  const dir = dirname(p);
+  let st;
+  try { st = await stat(dir); } catch { throw new NotFoundError(`${what} ${path}: the folder ${dir} does not exist`); }
+  if (!st.isDirectory()) throw new ConfigError(`${what} ${path}: ${dir} is not a folder`);
+  try { await access(dir, constants.W_OK); } catch { throw new ConfigError(`${what} ${path}: the folder ${dir} is not writable`); }
+  try { if ((await stat(p)).isDirectory()) throw new ConfigError(`${what} ${path} is a folder`); } catch (e) { if (e instanceof ConfigError) throw e; }
+  return p;
 }

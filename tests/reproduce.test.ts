@@ -275,6 +275,25 @@ describe('the grid and the selection', () => {
     expect(datasetList('all')).toEqual(['jsb', 'nottingham', 'musedata', 'piano-midi']);
   });
 
+  it('plans and runs the beyond-the-paper settings: Adam, the LSTM forget-gate bias, skipped divergences', async () => {
+    const specs = planTrials('jsb', defaultOptions({ trials: 1, optimizer: 'adam', forgetBias: 1, onDiverge: 'skip' }));
+    expect(specs.map((s) => s.optimizer.type)).toEqual(['adam', 'adam', 'adam']);
+    expect(specs.map((s) => s.forgetBias)).toEqual([undefined, undefined, 1]);
+    expect(specs.every((s) => s.onDiverge === 'skip')).toBe(true);
+    expect(planTrials('jsb', defaultOptions({ trials: 1 })).every((s) => s.forgetBias === undefined && s.onDiverge === undefined && s.optimizer.type === 'rmsprop')).toBe(true);
+    const [o] = await reproduce(tiny(join(tmp, 'beyond'), { workers: 0, units: ['lstm'], trials: 1, epochs: 1, optimizer: 'adam', forgetBias: 1, saveModels: true }));
+    expect(o).toMatchObject({ ran: 1, failed: [] });
+    const { loadModel } = await import('../bindings/node.js');
+    expect(o.results[0].spec.forgetBias).toBe(1);
+    // after one epoch the forget slice of the input bias has moved from 1, the other gates' from 0, by little
+    const m = await loadModel(join(tmp, 'beyond', 'synthetic', 'models', 'lstm-seed1-trial0.safetensors'));
+    const b = m.getParam('bias_ih_l0'), H = 5;
+    const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(b.subarray(H, 2 * H))).toBeGreaterThan(0.5);
+    expect(Math.abs(mean(b.subarray(0, H)))).toBeLessThan(0.5);
+    await expect(reproduce(tiny(join(tmp, 'beyond-bad'), { forgetBias: NaN }))).rejects.toThrow(/--forget-bias/);
+  });
+
   it('selects per unit the trial with the lowest validation NLL and reports its test NLL against the paper', () => {
     const fake = (unitName: string, trial: number, valid: number, test: number): TrialResult => ({
       spec: { unitName, trial, seed: 1, lr: 1e-4 * (trial + 1) } as TrialResult['spec'],

@@ -106,6 +106,29 @@ describe('the one training loop', () => {
     expect(m.snapshotParams()).toEqual(init);
   });
 
+  it("onDiverge 'skip': the diverged update is left out, training goes on, the count is reported", async () => {
+    const tc = { epochs: 3, patience: 10, optimizer: { type: 'adam' as const, lr: 0.01 }, onDiverge: 'skip' as const };
+    const a = await createModel(cfg);
+    divergeAt(a, 2);
+    const sa = train(a, data(), tc);
+    expect(sa.stopped).toBe('epochs');
+    expect(sa.history.length).toBe(3);
+    expect(sa.skipped).toBe(1);
+    // one batch fewer than the run without a divergence
+    const b = await createModel(cfg);
+    const clean = train(b, data(), { ...tc, onDiverge: 'stop' });
+    expect(clean.skipped).toBeUndefined();
+    expect(maxRel(a.snapshotParams(), b.snapshotParams())).toBeGreaterThan(0);
+    // every update diverging: after MAX_SKIPPED_IN_A_ROW in a row it stops as 'stop' does
+    const { MAX_SKIPPED_IN_A_ROW } = await import('../bindings/train/schedule.js');
+    const c = await createModel(cfg), init = c.snapshotParams();
+    c.trainStepInPlace = () => { throw new DivergedError('training step diverged: loss NaN', 0); };
+    const sc = train(c, data(), { ...tc, epochs: 100 });
+    expect(sc).toMatchObject({ stopped: 'diverged', skipped: MAX_SKIPPED_IN_A_ROW + 1 });
+    expect(sc.history.length).toBe(Math.floor(MAX_SKIPPED_IN_A_ROW / 3)); // 3 batches an epoch
+    expect(c.snapshotParams()).toEqual(init);
+  });
+
   it('refuses bad settings and data with nothing to score', async () => {
     const m = await createModel(cfg);
     expect(() => train(m, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, onDiverge: 'retry' as never })).toThrow(/onDiverge/);

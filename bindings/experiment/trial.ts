@@ -10,6 +10,7 @@ import type { PianoRollDataset } from '../data/pianoroll.js';
 import { train, evaluateNllScores, type EpochRecord } from '../train/trainer.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
+import type { Model } from '../model/model.js';
 import type { BuildKind } from '../wasm.js';
 import { musicModelConfig, speechModelConfig, paperUnit, unitsFor, SPEECH_SETUP } from './paper.js';
 
@@ -51,6 +52,10 @@ export interface TrialSpec {
   clipMode?: 'step';
   evalWeightNoise?: number;
   recurrentInit?: 'uniform';
+  /** Beyond the paper (absent = the paper's): the LSTM's forget-gate bias at initialisation
+   *  (0 otherwise); 'skip' a diverged update and go on instead of ending the trial. */
+  forgetBias?: number;
+  onDiverge?: 'skip';
 }
 
 /** The data of a speech trial: int16 utterances and the training split's normalisation. */
@@ -113,6 +118,8 @@ export interface TrialResult {
   stopped: 'epochs' | 'patience' | 'time' | 'diverged';
   /** The divergence message when stopped = 'diverged'. */
   error?: string;
+  /** Diverged updates left out (spec.onDiverge 'skip'; absent when none). */
+  skipped?: number;
   /** Wall-clock seconds of the whole trial (model creation to test score). */
   seconds: number;
   build: BuildKind;
@@ -168,6 +175,16 @@ function trialEpoch(r: EpochRecord): TrialEpoch {
   };
 }
 
+/** Sets the forget-gate slice (gate order i, f, g, o) of every LSTM layer's input bias to b;
+ *  the recurrent bias stays 0, so the gate's total bias is b. */
+export function setForgetBias(model: Model, b: number): void {
+  const c = model.config;
+  if (c.unit !== 'lstm') throw new ConfigError(`forgetBias applies to the LSTM only, not ${c.unit}`);
+  const H = c.hiddenSize, bias = new Float32Array(4 * H);
+  bias.fill(b, H, 2 * H);
+  for (let l = 0; l < c.layers; l++) model.setParam(`bias_ih_l${l}`, bias);
+}
+
 /** Trains and scores one trial. Divergence ends the trial early with what it had (not an error). */
 export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKind | undefined, cb: TrialCallbacks = {}, opts: { modelPath?: string } = {}): Promise<TrialResult> {
   const startedAt = new Date();
@@ -177,6 +194,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
   const kind = build ?? defaultBuild();
   const model = await createModel(trialModelConfig(spec), { build: kind });
   try {
+    if (spec.forgetBias !== undefined) setForgetBias(model, spec.forgetBias);
     cb.onStart?.(spec.epochs, trainB.batchesPerEpoch);
     let epoch = 0;
     // A diverged update (non-finite loss or gradient) ends this learning rate's trial with the
@@ -186,7 +204,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
       lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo,
       timeLimitSeconds: spec.timeLimitSeconds > 0 ? spec.timeLimitSeconds : undefined,
-      onDiverge: 'stop', perSequence: true, clipMode: spec.clipMode, evalWeightNoise: spec.evalWeightNoise,
+      onDiverge: spec.onDiverge ?? 'stop', perSequence: true, clipMode: spec.clipMode, evalWeightNoise: spec.evalWeightNoise,
       onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
       onEpoch: (r) => { epoch = r.epoch + 1; cb.onEpoch?.(trialEpoch(r)); },
     });
@@ -198,7 +216,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       bestValidNll: best ? s.bestValidNll : NaN,
       trainNll: best ? best.trainNll : NaN,
       testNll: test.pooled, testNllSeq: test.perSequence,
-      stopped: s.stopped, error: s.error, seconds: (performance.now() - t0) / 1000,
+      stopped: s.stopped, error: s.error, ...(s.skipped ? { skipped: s.skipped } : {}), seconds: (performance.now() - t0) / 1000,
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       frames: { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames },
     };

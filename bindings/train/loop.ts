@@ -75,7 +75,14 @@ export function* trainSteps(model: Model, target: TrainTarget, data: TrainData, 
       let loss = 0, frames = 0;
       for (let i = 0; i < plans.length; i++) {
         fill(target, data.train, plans[i]);
-        const r: TrainResult = yield target.trainStepInPlace(plans[i].T, plans[i].B, s.updateOptions);
+        let r: TrainResult;
+        try {
+          r = yield target.trainStepInPlace(plans[i].T, plans[i].B, s.updateOptions);
+        } catch (err) {
+          if (err instanceof DivergedError && s.skip()) { cfg.onBatch?.(i + 1, plans.length); continue; }
+          throw err;
+        }
+        s.updated();
         loss += r.loss;
         frames += r.frames;
         cfg.onBatch?.(i + 1, plans.length);

@@ -26,8 +26,10 @@ export interface TrainConfig {
   evalTrain?: boolean;
   /** A diverged update (DivergedError): 'throw' it (default; the model keeps the parameters of
    *  the step before) or 'stop' training, put back the best parameters and return a summary
-   *  with `stopped: 'diverged'` — what a learning-rate grid wants. */
-  onDiverge?: 'throw' | 'stop';
+   *  with `stopped: 'diverged'` — what a learning-rate grid wants — or 'skip' the update (its
+   *  batch is left out, nothing changes) and go on, stopping as 'stop' does only after
+   *  MAX_SKIPPED_IN_A_ROW diverged updates in a row. */
+  onDiverge?: 'throw' | 'stop' | 'skip';
   /** σ of weight noise during the epochs' evaluations (default 0: clean weights; the released
    *  code appears to monitor with noise on — an ablation). The draws advance the noise stream. */
   evalWeightNoise?: number;
@@ -72,8 +74,13 @@ export interface TrainSummary {
   stopped: 'epochs' | 'patience' | 'time' | 'diverged';
   /** The divergence message when stopped = 'diverged'. */
   error?: string;
+  /** Updates left out as diverged under onDiverge 'skip' (absent when none). */
+  skipped?: number;
   seconds: number;
 }
+
+/** onDiverge 'skip' gives up after this many diverged updates in a row. */
+export const MAX_SKIPPED_IN_A_ROW = 20;
 
 function positive(v: number | undefined, def: number, what: string, integer = false): number {
   const x = v ?? def;
@@ -95,6 +102,8 @@ export class TrainSchedule {
   private readonly t0: number;
   private epochStart = 0;
   private lr = 0;
+  private skipped = 0;
+  private skippedInARow = 0;
 
   constructor(private readonly model: Model, private readonly cfg: TrainConfig) {
     this.epochs = positive(cfg.epochs, 100, 'epochs', true);
@@ -102,8 +111,8 @@ export class TrainSchedule {
     this.now = cfg.now ?? (() => performance.now());
     if (cfg.timeLimitSeconds !== undefined) positive(cfg.timeLimitSeconds, 1, 'timeLimitSeconds');
     this.timeLimit = cfg.timeLimitSeconds ?? Infinity;
-    if (cfg.onDiverge !== undefined && cfg.onDiverge !== 'throw' && cfg.onDiverge !== 'stop') {
-      throw new ConfigError(`onDiverge must be 'throw' or 'stop', got ${JSON.stringify(cfg.onDiverge)}`);
+    if (cfg.onDiverge !== undefined && cfg.onDiverge !== 'throw' && cfg.onDiverge !== 'stop' && cfg.onDiverge !== 'skip') {
+      throw new ConfigError(`onDiverge must be 'throw', 'stop' or 'skip', got ${JSON.stringify(cfg.onDiverge)}`);
     }
     if (cfg.evalWeightNoise !== undefined && !(cfg.evalWeightNoise >= 0 && Number.isFinite(cfg.evalWeightNoise))) throw new ConfigError(`evalWeightNoise must be a non-negative number, got ${cfg.evalWeightNoise}`);
     this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise, clipMode: cfg.clipMode };
@@ -142,10 +151,21 @@ export class TrainSchedule {
     return false;
   }
 
-  /** A diverged update: true if training should stop quietly (onDiverge 'stop'), false if the
-   *  error should propagate. */
+  /** A diverged update under onDiverge 'skip': true to leave it out and go on, false once
+   *  MAX_SKIPPED_IN_A_ROW updates in a row have diverged (then it stops as 'stop' does). */
+  skip(): boolean {
+    if (this.cfg.onDiverge !== 'skip') return false;
+    this.skipped++;
+    return ++this.skippedInARow <= MAX_SKIPPED_IN_A_ROW;
+  }
+
+  /** An update that went through (ends a run of skipped ones). */
+  updated(): void { this.skippedInARow = 0; }
+
+  /** A diverged update: true if training should stop quietly (onDiverge 'stop' or 'skip'),
+   *  false if the error should propagate. */
   diverged(message: string): boolean {
-    if (this.cfg.onDiverge !== 'stop') return false;
+    if (this.cfg.onDiverge !== 'stop' && this.cfg.onDiverge !== 'skip') return false;
     this.stopped = 'diverged';
     this.error = message;
     return true;
@@ -157,6 +177,7 @@ export class TrainSchedule {
     const bestEpoch = this.history.findIndex((h) => h.epoch === this.best.epoch);
     const s: TrainSummary = { history: this.history, bestEpoch, bestValidNll: this.best.nll, stopped: this.stopped, seconds: (this.now() - this.t0) / 1000 };
     if (this.error !== undefined) s.error = this.error;
+    if (this.skipped > 0) s.skipped = this.skipped;
     return s;
   }
 }

@@ -75,6 +75,12 @@ export interface ReproduceOptions {
   clipMode?: 'gradient' | 'step';
   evalNoise?: number;
   recurrentInit?: 'orthogonal' | 'uniform';
+  /** Beyond the paper: the optimizer (default RMSProp with the settings above; 'adam' with
+   *  β = 0.9, 0.999, ε = 1e-8), the LSTM's initial forget-gate bias, and 'skip' to leave out a
+   *  diverged update instead of ending the trial ('stop', the default). */
+  optimizer?: 'rmsprop' | 'adam';
+  forgetBias?: number;
+  onDiverge?: 'stop' | 'skip';
   /** 'full' (default): every draw to the epoch cap; 'halving': successive halving over the
    *  draws (halving.ts), keeping the best 1/halvingEta (default 3) after each rung. */
   schedule?: 'full' | 'halving';
@@ -150,6 +156,9 @@ export function checkOptions(o: ReproduceOptions): void {
   if (o.clipMode !== undefined && o.clipMode !== 'gradient' && o.clipMode !== 'step') throw new ConfigError(`--clip-mode must be gradient or step, got ${o.clipMode}`);
   if (o.evalNoise !== undefined && !(o.evalNoise >= 0)) throw new ConfigError(`--eval-noise must be ≥ 0, got ${o.evalNoise}`);
   if (o.recurrentInit !== undefined && o.recurrentInit !== 'orthogonal' && o.recurrentInit !== 'uniform') throw new ConfigError(`--recurrent-init must be orthogonal or uniform, got ${o.recurrentInit}`);
+  if (o.optimizer !== undefined && o.optimizer !== 'rmsprop' && o.optimizer !== 'adam') throw new ConfigError(`--optimizer must be rmsprop or adam, got ${o.optimizer}`);
+  if (o.forgetBias !== undefined && !Number.isFinite(o.forgetBias)) throw new ConfigError(`--forget-bias must be a finite number, got ${o.forgetBias}`);
+  if (o.onDiverge !== undefined && o.onDiverge !== 'stop' && o.onDiverge !== 'skip') throw new ConfigError(`--on-diverge must be stop or skip, got ${o.onDiverge}`);
 }
 
 /** The data sets named by --dataset. */

@@ -32,13 +32,17 @@ export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
           hiddenSize: o.hidden[u.key] ?? u.hiddenSize, seed, trial: k, lr: lrs[k],
           epochs: o.epochs, patience: o.patience, batchSize: o.batchSize, sortBuckets: o.sortBuckets, maxLength: o.maxLength,
           clipNorm: o.clip, weightNoise: o.noise,
-          optimizer: { type: 'rmsprop', lr: lrs[k], decay: o.rmsDecay, momentum: o.momentum, eps: o.rmsEps, floor: o.rmsFloor, centered: false },
+          optimizer: o.optimizer === 'adam'
+            ? { type: 'adam', lr: lrs[k], beta1: 0.9, beta2: 0.999, eps: 1e-8 }
+            : { type: 'rmsprop', lr: lrs[k], decay: o.rmsDecay, momentum: o.momentum, eps: o.rmsEps, floor: o.rmsFloor, centered: false },
           lrDecayEpochs: o.lrDecayEpochs, lrDecayTo: o.lrDecayTo, timeLimitSeconds: o.trialSeconds,
         };
         if (SPEECH_DATASETS.includes(dataset)) spec.task = 'speech';
         if (o.clipMode === 'step') spec.clipMode = 'step';
         if (o.evalNoise !== undefined && o.evalNoise > 0) spec.evalWeightNoise = o.evalNoise;
         if (o.recurrentInit === 'uniform') spec.recurrentInit = 'uniform';
+        if (o.forgetBias !== undefined && o.forgetBias !== 0 && u.unit === 'lstm') spec.forgetBias = o.forgetBias;
+        if (o.onDiverge === 'skip') spec.onDiverge = 'skip';
         if (u.peepholes !== undefined) spec.peepholes = u.peepholes;
         if (u.resetAfter !== undefined) spec.resetAfter = u.resetAfter;
         specs.push(spec);

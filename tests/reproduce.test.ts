@@ -184,6 +184,10 @@ describe('reproduce', () => {
       expect(await main(['reproduce', '--dataset', 'bach'])).toBe(1);
       expect(await main(['reproduce', '--hidden', 'lstm'])).toBe(1);
       expect(await main(['reproduce', '--seeds', '1,x'])).toBe(1);
+      expect(await main(['reproduce', '--lr-log-range', '-6,-7'])).toBe(1);
+      expect(await main(['reproduce', '--lr-log-range', '-6'])).toBe(1);
+      expect(await main(['reproduce', '--optimizer', 'lbfgs'])).toBe(1);
+      expect(await main(['reproduce', '--forget-bias', 'one'])).toBe(1);
     } finally {
       console.error = err;
       process.stderr.write = write;

@@ -51,3 +51,12 @@ export function range(v: string): [number, number] {
   if (r[0] > r[1]) throw new InvalidArgumentError(`'${v}': min ${r[0]} is above max ${r[1]}`);
   return r;
 }
+
+/** A pair of numbers `min,max` with min < max (e.g. `-12,-6`). */
+export function numPair(v: string): [number, number] {
+  const parts = v.split(',');
+  if (parts.length !== 2) throw new InvalidArgumentError(`'${v}' is not min,max`);
+  const r = parts.map((p) => num(p.trim())) as [number, number];
+  if (!(r[0] < r[1])) throw new InvalidArgumentError(`'${v}': min ${r[0]} is not below max ${r[1]}`);
+  return r;
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { ORIGINAL_BASE_URL } from '../../data/download-node.js';
-import { int, num, intList, nameList, hiddenList, range } from '../parse.js';
+import { int, num, intList, nameList, hiddenList, range, numPair } from '../parse.js';
 import { DATASET_CHOICES, REPRODUCE_DEFAULTS, SPEECH_DEFAULTS, UNIT_KEYS, defaultOptions, type ReproduceOptions } from './options.js';
 import { reproduce } from './index.js';
 
@@ -30,6 +30,7 @@ export function registerReproduce(program: Command): Command {
     .addOption(new Option('--hidden <list>', 'hidden sizes, e.g. tanh=100,gru=46,lstm=36').argParser(hiddenList).default({}, 'Table 1'))
     .optionsGroup('Learning rates:')
     .option('--trials <n>', 'learning-rate trials per unit (paper: 10)', int, d.trials)
+    .option('--lr-log-range <min,max>', 'draw learning rates as exp(U(min, max))', numPair, [d.lrLogMin, d.lrLogMax])
     .option('--lr-seed <n>', 'seed of the learning-rate draws', int, d.lrSeed)
     .option('--only-trials <list>', 'run only these learning-rate draws (comma-separated indices below --trials)', intList, [])
     .option('--lr-decay-epochs <n>', 'linear learning-rate decay over this many epochs (0: off)', int, d.lrDecayEpochs)
@@ -70,7 +71,8 @@ export function registerReproduce(program: Command): Command {
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       // the command that trains (a --report-only rerun of it names the same run)
       const argv = process.argv.slice(2).filter((a) => a !== '--report-only');
-      const given = { ...opts };
+      const { lrLogRange, ...given } = opts as Record<string, unknown> & { lrLogRange: [number, number] };
+      [given.lrLogMin, given.lrLogMax] = lrLogRange;
       // speech has its own defaults for the options the user did not set (options.ts)
       if (given.dataset === 'speech') for (const k of Object.keys(SPEECH_DEFAULTS)) if (cmd.getOptionValueSource(k) === 'default') delete given[k];
       const o = defaultOptions({ ...(given as Partial<ReproduceOptions>), command: `gatedrnn ${argv.join(' ')}` });

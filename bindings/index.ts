@@ -18,3 +18,5 @@ export { MOG_SIGMA_MIN, mogLayout } from './head/mog.js';
 export type { HeadDef, HeadConfig, ResolvedHead, HeadContext } from './head/types.js';
 export type { ParamSpec } from './model/params.js';
 export type { Kernels, KernelName, Ptr, CellKind } from './kernels.js';
+// the paper's Table 1 units and Table 2 numbers (Chung et al. 2014), for reports against them
+export { PAPER_TABLE2, PAPER_SPEECH_TABLE2, PAPER_UNITS, PAPER_SPEECH_UNITS } from './experiment/paper.js';

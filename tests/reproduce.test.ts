@@ -298,6 +298,19 @@ describe('the grid and the selection', () => {
     await expect(reproduce(tiny(join(tmp, 'beyond-bad'), { forgetBias: NaN }))).rejects.toThrow(/--forget-bias/);
   });
 
+  it('--train-eval-every k: the train curve scores a subset, every reported number is unchanged', async () => {
+    const run = async (out: string, k?: number) => (await reproduce(tiny(join(tmp, out), { workers: 0, units: ['gru'], trials: 1, epochs: 3, patience: 3, trainEvalEvery: k })))[0].results[0];
+    const all = await run('tee1'), sub = await run('tee3', 3);
+    expect(sub.spec.trainEvalEvery).toBe(3);
+    expect(all.spec.trainEvalEvery).toBeUndefined();
+    expect(sub.testNll).toBe(all.testNll);
+    expect(sub.bestValidNll).toBe(all.bestValidNll);
+    expect(sub.bestEpoch).toBe(all.bestEpoch);
+    expect(sub.trainNll).toBe(all.trainNll); // the whole training set, scored once with the best parameters
+    expect(sub.trainNllSeq).toBe(all.history[all.bestEpoch].trainNllSeq);
+    expect(sub.history.map((h) => h.trainNll)).not.toEqual(all.history.map((h) => h.trainNll));
+  });
+
   it('selects per unit the trial with the lowest validation NLL and reports its test NLL against the paper', () => {
     const fake = (unitName: string, trial: number, valid: number, test: number): TrialResult => ({
       spec: { unitName, trial, seed: 1, lr: 1e-4 * (trial + 1) } as TrialResult['spec'],

@@ -56,6 +56,10 @@ export interface TrialSpec {
    *  (0 otherwise); 'skip' a diverged update and go on instead of ending the trial. */
   forgetBias?: number;
   onDiverge?: 'skip';
+  /** Music: score every k-th training sequence for each epoch's train curve (absent = 1: all of
+   *  them); the reported train NLL is then scored on the whole training set once, with the
+   *  best parameters. Evaluation is not training: this changes no parameter and no test number. */
+  trainEvalEvery?: number;
 }
 
 /** The data of a speech trial: int16 utterances and the training split's normalisation. */
@@ -111,6 +115,9 @@ export interface TrialResult {
   bestValidNll: number;
   /** Train NLL (clean weights) at the best epoch. */
   trainNll: number;
+  /** The same as the mean over sequences of each sequence's per-frame NLL (absent in files
+   *  written before trainEvalEvery: there it is the best epoch's history entry). */
+  trainNllSeq?: number;
   /** Test NLL with the best parameters. */
   testNll: number;
   /** The test NLL as the mean over sequences of each sequence's per-frame NLL (absent in older files). */
@@ -152,7 +159,7 @@ type AnyTrialBatcher = Batcher | WaveBatcher;
 
 /** The batchers of a trial: shuffled (maybe chunked) training batches; evaluation on whole
  *  sequences in their given order from a zero state. */
-function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatcher; valid: AnyTrialBatcher; test: AnyTrialBatcher; trainEval: AnyTrialBatcher } {
+function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatcher; valid: AnyTrialBatcher; test: AnyTrialBatcher; trainEval: AnyTrialBatcher; trainFull?: AnyTrialBatcher } {
   const B = spec.batchSize;
   const trainOpts = { batchSize: B, seed: spec.seed, shuffle: true, sortBuckets: B > 1 ? spec.sortBuckets : 0, maxLength: spec.maxLength > 0 ? spec.maxLength : undefined };
   const evalOpts = { batchSize: Math.max(B, 8), shuffle: false };
@@ -164,7 +171,9 @@ function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatch
     };
   }
   const ev = (seqs: PianoRollDataset['train']) => Batcher.fromNotes(seqs, evalOpts);
-  return { train: Batcher.fromNotes(data.train, trainOpts), valid: ev(data.valid), test: ev(data.test), trainEval: ev(data.train) };
+  const k = spec.trainEvalEvery ?? 1;
+  const every = { train: Batcher.fromNotes(data.train, trainOpts), valid: ev(data.valid), test: ev(data.test), trainEval: ev(data.train) };
+  return k > 1 ? { ...every, trainEval: ev(data.train.filter((_, i) => i % k === 0)), trainFull: every.trainEval } : every;
 }
 
 /** A training loop record in the trial files' form. */
@@ -190,7 +199,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
   const startedAt = new Date();
   const t0 = performance.now();
   if ((spec.task === 'speech') !== isSpeechData(data)) throw new ConfigError(`trial ${spec.id}: a ${spec.task ?? 'music'} trial was given ${isSpeechData(data) ? 'speech' : 'piano-roll'} data`);
-  const { train: trainB, valid: validB, test: testB, trainEval: trainEvalB } = trialBatchers(spec, data);
+  const { train: trainB, valid: validB, test: testB, trainEval: trainEvalB, trainFull: trainFullB } = trialBatchers(spec, data);
   const kind = build ?? defaultBuild();
   const model = await createModel(trialModelConfig(spec), { build: kind });
   try {
@@ -210,11 +219,15 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
     });
     const history = s.history.map(trialEpoch);
     const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
-    const test = best ? evaluateNllScores(model, testB, { weightNoise: spec.evalWeightNoise }) : { pooled: NaN, perSequence: NaN };
+    const none = { pooled: NaN, perSequence: NaN };
+    const test = best ? evaluateNllScores(model, testB, { weightNoise: spec.evalWeightNoise }) : none;
+    // the curve scored a subset of the training set: the whole of it, once, with the best parameters
+    const full = best && trainFullB ? evaluateNllScores(model, trainFullB, { weightNoise: spec.evalWeightNoise }) : undefined;
     const result: TrialResult = {
       spec, recurrentParams: model.recurrentParamCount(), history, bestEpoch: s.bestEpoch,
       bestValidNll: best ? s.bestValidNll : NaN,
-      trainNll: best ? best.trainNll : NaN,
+      trainNll: full ? full.pooled : best ? best.trainNll : NaN,
+      ...(full ? { trainNllSeq: full.perSequence } : {}),
       testNll: test.pooled, testNllSeq: test.perSequence,
       stopped: s.stopped, error: s.error, ...(s.skipped ? { skipped: s.skipped } : {}), seconds: (performance.now() - t0) / 1000,
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),

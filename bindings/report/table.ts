@@ -73,7 +73,7 @@ export function table2Rows(dataset: string, sel: Selection[]): string[][] {
 /** The per-sequence-mean NLLs of a selected trial: test, and train at its best epoch (NaN in
  *  trial files written before both conventions were recorded). */
 function seqScores(r: TrialResult): { test: number; train: number } {
-  return { test: r.testNllSeq ?? NaN, train: r.bestEpoch >= 0 ? r.history[r.bestEpoch].trainNllSeq ?? NaN : NaN };
+  return { test: r.testNllSeq ?? NaN, train: r.trainNllSeq ?? (r.bestEpoch >= 0 ? r.history[r.bestEpoch].trainNllSeq ?? NaN : NaN) };
 }
 
 /** Every trial of the grid, for the appendix of the report. */

@@ -56,6 +56,7 @@ export function registerReproduce(program: Command): Command {
     .option('--forget-bias <x>', 'initial forget-gate bias of the LSTM (paper: 0)', num)
     .addOption(new Option('--on-diverge <what>', 'a diverged update ends the trial (stop, paper) or is left out (skip; 20 in a row stop it)').choices(['stop', 'skip']))
     .optionsGroup('Compute:')
+    .option('--train-eval-every <k>', 'music: the per-epoch train curve scores every k-th training sequence (the reported train NLL is always the whole set\'s)', int)
     .option('--workers <n>', 'worker threads (0: in this thread)', int, availableParallelism())
     .addOption(new Option('--build <kind>', 'WebAssembly build').choices(['relaxed', 'simd', 'debug']))
     .optionsGroup('RMSProp:')

@@ -79,6 +79,9 @@ export interface ReproduceOptions {
    *  β = 0.9, 0.999, ε = 1e-8), the LSTM's initial forget-gate bias, and 'skip' to leave out a
    *  diverged update instead of ending the trial ('stop', the default). */
   optimizer?: 'rmsprop' | 'adam';
+  /** Music: score every k-th training sequence for the per-epoch train curve (default 1, all);
+   *  the reported train NLL is the whole set's, scored once with the best parameters. */
+  trainEvalEvery?: number;
   forgetBias?: number;
   onDiverge?: 'stop' | 'skip';
   /** 'full' (default): every draw to the epoch cap; 'halving': successive halving over the
@@ -156,6 +159,7 @@ export function checkOptions(o: ReproduceOptions): void {
   if (o.clipMode !== undefined && o.clipMode !== 'gradient' && o.clipMode !== 'step') throw new ConfigError(`--clip-mode must be gradient or step, got ${o.clipMode}`);
   if (o.evalNoise !== undefined && !(o.evalNoise >= 0)) throw new ConfigError(`--eval-noise must be ≥ 0, got ${o.evalNoise}`);
   if (o.recurrentInit !== undefined && o.recurrentInit !== 'orthogonal' && o.recurrentInit !== 'uniform') throw new ConfigError(`--recurrent-init must be orthogonal or uniform, got ${o.recurrentInit}`);
+  if (o.trainEvalEvery !== undefined) posInt(o.trainEvalEvery, '--train-eval-every');
   if (o.optimizer !== undefined && o.optimizer !== 'rmsprop' && o.optimizer !== 'adam') throw new ConfigError(`--optimizer must be rmsprop or adam, got ${o.optimizer}`);
   if (o.forgetBias !== undefined && !Number.isFinite(o.forgetBias)) throw new ConfigError(`--forget-bias must be a finite number, got ${o.forgetBias}`);
   if (o.onDiverge !== undefined && o.onDiverge !== 'stop' && o.onDiverge !== 'skip') throw new ConfigError(`--on-diverge must be stop or skip, got ${o.onDiverge}`);

@@ -37,6 +37,8 @@ export interface RunSettings {
   patience: number;
   batchSize: number;
   seeds: number[];
+  /** The interval of the log-uniform learning-rate draws (default the paper's −12, −6). */
+  lrLog?: [number, number];
   /** Settings that differ from the full protocol, in words (e.g. "3 of 10 trials"). */
   reductions: string[];
 }
@@ -120,10 +122,17 @@ export function datasetReport(dataset: string, results: TrialResult[], settings:
   lines.push('## Settings', '');
   if (s0) {
     const o = s0.optimizer as Record<string, unknown>;
-    lines.push(`- ${settings.trials} learning-rate trials per unit, lr = exp(U(−12, −6)) (seeded draws shared by the units); seeds ${settings.seeds.join(', ')}`,
-      `- batch size ${settings.batchSize}; at most ${settings.epochs} epochs; early stopping after ${settings.patience} epochs without a better validation NLL; the best-validation parameters are kept`,
-      `- ${String(o.type)}: decay ${o.decay}, momentum ${o.momentum}, RMS floor ${o.floor}, eps ${o.eps}; learning rate decayed linearly to ${s0.lrDecayTo}× over ${s0.lrDecayEpochs} epochs${s0.lrDecayEpochs > 0 ? '' : ' (off)'}`,
-      `- gradient norm rescaled to ${s0.clipNorm} when larger; weight noise σ = ${s0.weightNoise} in training only; ${s0.maxLength > 0 ? `training sequences cut into chunks of ${s0.maxLength} steps` : 'whole sequences'}; ${s0.timeLimitSeconds > 0 ? `at most ${s0.timeLimitSeconds} s of training per trial` : 'no time limit per trial'}`,
+    const [lo, hi] = (settings.lrLog ?? [-12, -6]).map((x) => String(x).replace('-', '−'));
+    const opt = o.type === 'adam' ? `adam: β ${o.beta1}, ${o.beta2}, ε ${o.eps}` : `${String(o.type)}: decay ${o.decay}, momentum ${o.momentum}, RMS floor ${o.floor}, eps ${o.eps}`;
+    const clip = s0.clipNorm > 0 ? `${s0.clipMode === 'step' ? 'the optimizer\'s step (the released code)' : 'the gradient'}: global norm rescaled to ${s0.clipNorm} when larger` : 'no clipping';
+    const fb = results.find((r) => r.spec.forgetBias !== undefined)?.spec.forgetBias;
+    const beyond = [fb !== undefined ? `LSTM forget-gate bias ${fb} at initialisation` : '',
+      s0.onDiverge === 'skip' ? 'a diverged update is left out (20 in a row end the trial)' : 'a diverged update ends the trial with its best parameters'].filter(Boolean);
+    lines.push(`- ${settings.trials} learning-rate trials per unit, lr = exp(U(${lo}, ${hi})) (seeded draws shared by the units); seeds ${settings.seeds.join(', ')}`,
+      `- batch size ${settings.batchSize}; at most ${settings.epochs} epochs; ${settings.patience >= settings.epochs ? 'no early stopping' : `early stopping after ${settings.patience} epochs without a better validation NLL`}; the best-validation parameters are kept`,
+      `- ${opt}; learning rate decayed linearly to ${s0.lrDecayTo}× over ${s0.lrDecayEpochs} epochs${s0.lrDecayEpochs > 0 ? '' : ' (off)'}`,
+      `- ${clip}; weight noise σ = ${s0.weightNoise} in training only; ${s0.maxLength > 0 ? `training sequences cut into chunks of ${s0.maxLength} steps` : 'whole sequences'}; ${s0.timeLimitSeconds > 0 ? `at most ${s0.timeLimitSeconds} s of training per trial` : 'no time limit per trial'}`,
+      `- ${beyond.join('; ')}${s0.trainEvalEvery ? `; the per-epoch train curve scores every ${s0.trainEvalEvery}th training sequence (the train NLL in the table is the whole set's)` : ''}`,
       `- frames predicted: train ${results[0].frames.train}, valid ${results[0].frames.valid}, test ${results[0].frames.test}; build ${results[0].build}`);
   }
   lines.push('', '## Run', '',

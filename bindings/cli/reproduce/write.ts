@@ -59,14 +59,14 @@ function reductions(o: ReproduceOptions, results: TrialResult[]): string[] {
   else if (o.dataset === 'speech') r.push(`at most ${o.epochs} epochs (a cap that keeps the speech grid within about 90 minutes on two cores)`);
   if (o.trialSeconds > 0) r.push(`at most ${o.trialSeconds} s of training per trial`);
   if (o.maxLength > 0) r.push(`training on chunks of ${o.maxLength} steps`);
-  if (o.clipMode === 'step') r.push('ablation: the optimizer\'s step clipped to the norm instead of the gradient');
   if (o.evalNoise !== undefined && o.evalNoise > 0) r.push(`ablation: weight noise σ = ${o.evalNoise} also at every evaluation`);
   if (o.recurrentInit === 'uniform') r.push('ablation: recurrent matrices U(−0.1, 0.1) instead of orthogonal');
   const planned = planTrials(results[0]?.spec.dataset ?? '', o).length;
   if (o.schedule === 'halving') r.push(`successive halving over the learning-rate draws (η = ${o.halvingEta ?? 3}): the table and the trials below are the survivors trained to the full cap; the pruned draws' shorter trials are in trials/*-rung*.json`);
   else if (results.length < planned) r.push(`${results.length} of the ${planned} planned trials had finished when this report was written`);
   const capped = results.filter((x) => x.stopped === 'epochs' || x.stopped === 'time').length;
-  if (capped > 0) r.push(`${capped} of ${results.length} trials were stopped by the epoch or time cap rather than by early stopping`);
+  // without early stopping (patience ≥ epochs, the released code's schedule) every trial runs to the cap by design
+  if (capped > 0 && o.patience < o.epochs) r.push(`${capped} of ${results.length} trials were stopped by the epoch or time cap rather than by early stopping`);
   return r;
 }
 
@@ -91,7 +91,7 @@ export async function writeDatasetReport(dir: string, name: string, results: Tri
     Object.assign(figureNames, { epochSeq: 'curves-epochs-per-sequence.svg', secondsSeq: 'curves-seconds-per-sequence.svg' });
   }
   const last = log.invocations[log.invocations.length - 1];
-  const settings: RunSettings = { trials: o.onlyTrials.length || o.trials, epochs: o.epochs, patience: o.patience, batchSize: o.batchSize, seeds: o.seeds, reductions: reductions(o, results) };
+  const settings: RunSettings = { trials: o.onlyTrials.length || o.trials, epochs: o.epochs, patience: o.patience, batchSize: o.batchSize, seeds: o.seeds, lrLog: [o.lrLogMin, o.lrLogMax], reductions: reductions(o, results) };
   const meta: ReportMeta = {
     command: last.command, machine: last.machine,
     date: `${log.invocations[0].started} – ${last.finished}`,

@@ -129,6 +129,16 @@ describe('the one training loop', () => {
     expect(c.snapshotParams()).toEqual(init);
   });
 
+  it('noiseDecayTo: the weight noise falls with the learning rate, epoch by epoch', async () => {
+    const m = await createModel(cfg), real = m.trainStepInPlace.bind(m), seen: number[] = [];
+    m.trainStepInPlace = (T, B, o) => { seen.push(o?.weightNoise ?? NaN); return real(T, B, o); };
+    const s = train(m, data(), { epochs: 3, optimizer: { type: 'sgd', lr: 0.01 }, weightNoise: 0.1, lrDecayEpochs: 2, lrDecayTo: 0.5, noiseDecayTo: 0 });
+    expect(s.history.map((h) => h.lr)).toEqual([0.01, 0.0075, 0.005]);
+    // 3 batches an epoch: σ 0.1, then 0.05, then 0 (at the end of the decay)
+    expect(seen.map((x) => +x.toFixed(6))).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0, 0, 0]);
+    expect(() => train(m, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, noiseDecayTo: 2 })).toThrow(/noiseDecayTo/);
+  });
+
   it('refuses bad settings and data with nothing to score', async () => {
     const m = await createModel(cfg);
     expect(() => train(m, data(), { epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, onDiverge: 'retry' as never })).toThrow(/onDiverge/);

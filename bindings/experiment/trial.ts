@@ -56,6 +56,8 @@ export interface TrialSpec {
    *  (0 otherwise); 'skip' a diverged update and go on instead of ending the trial. */
   forgetBias?: number;
   onDiverge?: 'skip';
+  /** Weight noise decayed with the learning rate to this fraction of σ (absent = constant). */
+  noiseDecayTo?: number;
   /** Music: score every k-th training sequence for each epoch's train curve (absent = 1: all of
    *  them); the reported train NLL is then scored on the whole training set once, with the
    *  best parameters. Evaluation is not training: this changes no parameter and no test number. */
@@ -211,7 +213,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
     const s = train(model, { train: trainB, valid: validB, trainEval: trainEvalB }, {
       epochs: spec.epochs, patience: spec.patience, optimizer: spec.optimizer,
       clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
-      lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo,
+      lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo, noiseDecayTo: spec.noiseDecayTo,
       timeLimitSeconds: spec.timeLimitSeconds > 0 ? spec.timeLimitSeconds : undefined,
       onDiverge: spec.onDiverge ?? 'stop', perSequence: true, clipMode: spec.clipMode, evalWeightNoise: spec.evalWeightNoise,
       onBatch: (done, total) => cb.onBatch?.(epoch, done, total),

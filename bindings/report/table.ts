@@ -127,6 +127,7 @@ export function datasetReport(dataset: string, results: TrialResult[], settings:
     const clip = s0.clipNorm > 0 ? `${s0.clipMode === 'step' ? 'the optimizer\'s step (the released code)' : 'the gradient'}: global norm rescaled to ${s0.clipNorm} when larger` : 'no clipping';
     const fb = results.find((r) => r.spec.forgetBias !== undefined)?.spec.forgetBias;
     const beyond = [fb !== undefined ? `LSTM forget-gate bias ${fb} at initialisation` : '',
+      s0.noiseDecayTo !== undefined ? `weight noise decayed with the learning rate to ${s0.noiseDecayTo}×σ` : '',
       s0.onDiverge === 'skip' ? 'a diverged update is left out (20 in a row end the trial)' : 'a diverged update ends the trial with its best parameters'].filter(Boolean);
     lines.push(`- ${settings.trials} learning-rate trials per unit, lr = exp(U(${lo}, ${hi})) (seeded draws shared by the units); seeds ${settings.seeds.join(', ')}`,
       `- batch size ${settings.batchSize}; at most ${settings.epochs} epochs; ${settings.patience >= settings.epochs ? 'no early stopping' : `early stopping after ${settings.patience} epochs without a better validation NLL`}; the best-validation parameters are kept`,

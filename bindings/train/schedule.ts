@@ -20,6 +20,9 @@ export interface TrainConfig {
   /** Linear decay of the learning rate to `lrDecayTo`·lr over `lrDecayEpochs` (paper code: to 1% over 500). */
   lrDecayEpochs?: number;
   lrDecayTo?: number;
+  /** Beyond the paper: weight noise decayed with the learning rate, linearly to
+   *  `noiseDecayTo`·weightNoise over lrDecayEpochs (default 1: constant noise). */
+  noiseDecayTo?: number;
   /** Stop when the training time exceeds this many seconds (checked after each epoch). */
   timeLimitSeconds?: number;
   /** Also evaluate the training set on clean weights each epoch (default true). */
@@ -114,6 +117,7 @@ export class TrainSchedule {
     if (cfg.onDiverge !== undefined && cfg.onDiverge !== 'throw' && cfg.onDiverge !== 'stop' && cfg.onDiverge !== 'skip') {
       throw new ConfigError(`onDiverge must be 'throw', 'stop' or 'skip', got ${JSON.stringify(cfg.onDiverge)}`);
     }
+    if (cfg.noiseDecayTo !== undefined && !(cfg.noiseDecayTo >= 0 && cfg.noiseDecayTo <= 1)) throw new ConfigError(`noiseDecayTo must be in [0, 1], got ${cfg.noiseDecayTo}`);
     if (cfg.evalWeightNoise !== undefined && !(cfg.evalWeightNoise >= 0 && Number.isFinite(cfg.evalWeightNoise))) throw new ConfigError(`evalWeightNoise must be a non-negative number, got ${cfg.evalWeightNoise}`);
     this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise, clipMode: cfg.clipMode };
     model.setOptimizer(cfg.optimizer);
@@ -123,8 +127,10 @@ export class TrainSchedule {
 
   /** Sets epoch e's learning rate (linear decay if asked) and starts its clock. */
   beginEpoch(e: number): void {
-    const { lrDecayEpochs = 0, lrDecayTo = 0.01 } = this.cfg, lr0 = this.cfg.optimizer.lr;
-    this.lr = lrDecayEpochs > 0 ? lr0 * (1 - (1 - lrDecayTo) * Math.min(1, e / lrDecayEpochs)) : lr0;
+    const { lrDecayEpochs = 0, lrDecayTo = 0.01, noiseDecayTo = 1 } = this.cfg, lr0 = this.cfg.optimizer.lr;
+    const at = lrDecayEpochs > 0 ? Math.min(1, e / lrDecayEpochs) : 0;
+    this.lr = lr0 * (1 - (1 - lrDecayTo) * at);
+    if (this.cfg.weightNoise !== undefined) this.updateOptions.weightNoise = this.cfg.weightNoise * (1 - (1 - noiseDecayTo) * at);
     this.model.setLearningRate(this.lr);
     this.epochStart = this.now();
   }

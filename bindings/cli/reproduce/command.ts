@@ -53,6 +53,7 @@ export function registerReproduce(program: Command): Command {
     .addOption(new Option('--recurrent-init <kind>', 'ablation: orthogonal (paper code) or uniform U(−0.1, 0.1) recurrent matrices').choices(['orthogonal', 'uniform']))
     .optionsGroup('Beyond the paper:')
     .addOption(new Option('--optimizer <kind>', 'rmsprop (paper, settings below) or adam (β 0.9, 0.999, ε 1e-8)').choices(['rmsprop', 'adam']))
+    .option('--noise-decay-to <f>', 'decay the weight noise with the learning rate to this fraction of σ (paper: 1, constant)', num)
     .option('--forget-bias <x>', 'initial forget-gate bias of the LSTM (paper: 0)', num)
     .addOption(new Option('--on-diverge <what>', 'a diverged update ends the trial (stop, paper) or is left out (skip; 20 in a row stop it)').choices(['stop', 'skip']))
     .optionsGroup('Compute:')

@@ -84,6 +84,8 @@ export interface ReproduceOptions {
   trainEvalEvery?: number;
   forgetBias?: number;
   onDiverge?: 'stop' | 'skip';
+  /** Weight noise decayed linearly with the learning rate to this fraction of σ (default 1). */
+  noiseDecayTo?: number;
   /** 'full' (default): every draw to the epoch cap; 'halving': successive halving over the
    *  draws (halving.ts), keeping the best 1/halvingEta (default 3) after each rung. */
   schedule?: 'full' | 'halving';
@@ -162,6 +164,7 @@ export function checkOptions(o: ReproduceOptions): void {
   if (o.trainEvalEvery !== undefined) posInt(o.trainEvalEvery, '--train-eval-every');
   if (o.optimizer !== undefined && o.optimizer !== 'rmsprop' && o.optimizer !== 'adam') throw new ConfigError(`--optimizer must be rmsprop or adam, got ${o.optimizer}`);
   if (o.forgetBias !== undefined && !Number.isFinite(o.forgetBias)) throw new ConfigError(`--forget-bias must be a finite number, got ${o.forgetBias}`);
+  if (o.noiseDecayTo !== undefined && !(o.noiseDecayTo >= 0 && o.noiseDecayTo <= 1)) throw new ConfigError(`--noise-decay-to must be in [0, 1], got ${o.noiseDecayTo}`);
   if (o.onDiverge !== undefined && o.onDiverge !== 'stop' && o.onDiverge !== 'skip') throw new ConfigError(`--on-diverge must be stop or skip, got ${o.onDiverge}`);
 }
 

@@ -43,6 +43,7 @@ export function planTrials(dataset: string, o: ReproduceOptions): TrialSpec[] {
         if (o.recurrentInit === 'uniform') spec.recurrentInit = 'uniform';
         if (o.forgetBias !== undefined && o.forgetBias !== 0 && u.unit === 'lstm') spec.forgetBias = o.forgetBias;
         if (o.onDiverge === 'skip') spec.onDiverge = 'skip';
+        if (o.noiseDecayTo !== undefined && o.noiseDecayTo !== 1) spec.noiseDecayTo = o.noiseDecayTo;
         if (o.trainEvalEvery !== undefined && o.trainEvalEvery > 1 && !SPEECH_DATASETS.includes(dataset)) spec.trainEvalEvery = o.trainEvalEvery;
         if (u.peepholes !== undefined) spec.peepholes = u.peepholes;
         if (u.resetAfter !== undefined) spec.resetAfter = u.resetAfter;

@@ -48,7 +48,8 @@ for (const [ds, paper] of Object.entries(PAPER_TABLE2)) {
       const w = (within[label] ??= { pooled: 0, perSequence: 0, cells: 0, cellsSeq: 0 });
       w.cells++; if (Math.abs(d) <= 0.25) w.pooled++;
       if (Number.isFinite(dSeq)) { w.cellsSeq++; if (Math.abs(dSeq) <= 0.25) w.perSequence++; }
-      const draws = new Set(mine.map((t) => t.spec.trial)).size;
+      // every draw tried, counting the shorter rung trials of successive halving
+      const draws = new Set(readdirSync(join(dir, ds, 'trials')).filter((f) => f.startsWith(`${unit.toLowerCase()}-`)).map((f) => /trial(\d+)/.exec(f)?.[1])).size;
       lines.push(`| ${paper.title} | ${label} | ${unit} | ${seeds.join(',')} | ${draws} | ${fmt(test)} | ${signed(d)} | ${fmt(seq)} | ${signed(dSeq)} | ${fmt(train)} | ${p.test.toFixed(2)} (${p.train.toFixed(2)}) | ${[...new Set(best.map((b) => b.spec.lr.toExponential(2)))].join(', ')} | ${best.map((b) => `${b.bestEpoch + 1}/${b.history.length}`).join(', ')} |`);
     }
   }

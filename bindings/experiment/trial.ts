@@ -117,8 +117,9 @@ export interface TrialResult {
   bestValidNll: number;
   /** Train NLL (clean weights) at the best epoch. */
   trainNll: number;
-  /** The same as the mean over sequences of each sequence's per-frame NLL (absent in files
-   *  written before trainEvalEvery: there it is the best epoch's history entry). */
+  /** The train NLL as the mean over sequences of each sequence's per-frame NLL, scored on the
+   *  whole training set when spec.trainEvalEvery > 1 (absent otherwise: then the best epoch's
+   *  history entry has it). */
   trainNllSeq?: number;
   /** Test NLL with the best parameters. */
   testNll: number;

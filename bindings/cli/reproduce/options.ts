@@ -79,13 +79,13 @@ export interface ReproduceOptions {
    *  β = 0.9, 0.999, ε = 1e-8), the LSTM's initial forget-gate bias, and 'skip' to leave out a
    *  diverged update instead of ending the trial ('stop', the default). */
   optimizer?: 'rmsprop' | 'adam';
-  /** Music: score every k-th training sequence for the per-epoch train curve (default 1, all);
-   *  the reported train NLL is the whole set's, scored once with the best parameters. */
-  trainEvalEvery?: number;
   forgetBias?: number;
   onDiverge?: 'stop' | 'skip';
   /** Weight noise decayed linearly with the learning rate to this fraction of σ (default 1). */
   noiseDecayTo?: number;
+  /** Music: score every k-th training sequence for the per-epoch train curve (default 1, all);
+   *  the reported train NLL is the whole set's, scored once with the best parameters. */
+  trainEvalEvery?: number;
   /** 'full' (default): every draw to the epoch cap; 'halving': successive halving over the
    *  draws (halving.ts), keeping the best 1/halvingEta (default 3) after each rung. */
   schedule?: 'full' | 'halving';

@@ -20,3 +20,7 @@ export type { ParamSpec } from './model/params.js';
 export type { Kernels, KernelName, Ptr, CellKind } from './kernels.js';
 // the paper's Table 1 units and Table 2 numbers (Chung et al. 2014), for reports against them
 export { PAPER_TABLE2, PAPER_SPEECH_TABLE2, PAPER_UNITS, PAPER_SPEECH_UNITS } from './experiment/paper.js';
+// the reproduction's selection (best validation NLL per unit and seed) and its number formats,
+// for scripts that tabulate result folders (scripts/music-table.mjs)
+export { selectBest, type Selection } from './report/table.js';
+export { mean, sd, signed } from './report/format.js';

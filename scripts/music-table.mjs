@@ -7,7 +7,7 @@
 // Needs the built package (npm run build).
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PAPER_TABLE2 } from '../dist/node.js';
+import { PAPER_TABLE2, selectBest, mean, sd, signed } from '../dist/node.js';
 
 const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');
@@ -21,10 +21,7 @@ function trialsOf(dir) {
   if (!existsSync(t)) return [];
   return readdirSync(t).filter((f) => f.endsWith('.json') && !/-rung\d+\.json$/.test(f)).map((f) => parse(readFileSync(join(t, f), 'utf8')));
 }
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : NaN);
 const fmt = (all, d = 2, xs = all.filter(Number.isFinite)) => (xs.length === 0 ? '—' : xs.length === 1 ? xs[0].toFixed(d) : `${mean(xs).toFixed(d)} ± ${sd(xs).toFixed(d)}`);
-const signed = (x) => (Number.isFinite(x) ? (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2) : '—');
 
 const lines = [];
 const within = {};
@@ -36,11 +33,11 @@ for (const [ds, paper] of Object.entries(PAPER_TABLE2)) {
     const all = trialsOf(join(dir, ds));
     if (all.length === 0) continue;
     compute += readdirSync(join(dir, ds, 'trials')).map((f) => parse(readFileSync(join(dir, ds, 'trials', f), 'utf8')).seconds).reduce((a, b) => a + b, 0);
+    const selected = selectBest(all);
     for (const unit of ['tanh', 'GRU', 'LSTM']) {
-      const mine = all.filter((t) => t.spec.unitName === unit && Number.isFinite(t.bestValidNll));
-      const seeds = [...new Set(mine.map((t) => t.spec.seed))].sort((a, b) => a - b);
-      const best = seeds.map((s) => mine.filter((t) => t.spec.seed === s).sort((a, b) => a.bestValidNll - b.bestValidNll)[0]);
+      const best = selected.filter((g) => g.unit === unit && g.best).map((g) => g.best);
       if (best.length === 0) continue;
+      const seeds = best.map((b) => b.spec.seed);
       const p = paper.scores[unit];
       const test = best.map((b) => b.testNll), seq = best.map((b) => b.testNllSeq), train = best.map((b) => b.trainNll);
       const fin = (xs) => xs.filter(Number.isFinite);

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'E_NOT_FOUND'// a data set or file that is not where it was looked for
   | 'E_KERNEL'   // a contract check inside the WebAssembly core failed (debug build)
   | 'E_DIVERGED'// a training step's loss or gradient was not finite (the parameters were kept)
-  | 'E_MEMORY'; // the model would need more WebAssembly memory than the engine can give
+  | 'E_MEMORY'   // the model would need more WebAssembly memory than the engine can give
+  | 'E_CORE_LOAD'; // the WebAssembly core could not be fetched or compiled (browser entries)
 
 export class GatedRnnError extends Error {
   readonly code: ErrorCode;
@@ -37,6 +38,12 @@ export class DivergedError extends ValueError {
 }
 /** The arena a model (or a batch shape) needs is larger than WebAssembly memory can hold. */
 export class MemoryError extends GatedRnnError { constructor(m: string) { super('E_MEMORY', m); } }
+/** The browser entries could not fetch or compile a WebAssembly core. `url` is where it was
+ *  looked for (absent for bytes the caller gave), `status` the HTTP status when the server
+ *  answered with one that is not OK. */
+export class CoreLoadError extends GatedRnnError {
+  constructor(m: string, readonly url?: string, readonly status?: number) { super('E_CORE_LOAD', m); }
+}
 
 /** Throws ValueError naming `what` and the first bad index if `a` holds NaN or ±Infinity. */
 export function assertFinite(a: ArrayLike<number>, what: string): void {

@@ -11,6 +11,13 @@ export { Batcher, CategoricalBatcher, type BatcherOptions, type BatchPlan } from
 export { decodeWav, encodeWav, floatToInt16, type WavAudio, type WavDecodeOptions } from './io/wav.js';
 export { WaveBatcher, speechNorm, speechSteps, normalise, denormalise, nllUnits, writeStepInput, writeStepTarget, SPEECH_INPUT, SPEECH_HOP, type SpeechNorm, type WaveBatcherOptions, type WaveBatch, type NllUnits } from './data/speech.js';
 export { syntheticMusic, type SyntheticOptions } from './data/synthetic.js';
+export { midiToNoteSequence, parseMidiBytes, type MidiQuantizeOptions } from './data/midi.js';
+export { noteSequenceToMidi, type MidiWriteOptions } from './data/midi-write.js';
+export { pianoRollSvg, type PianoRollSvgOptions } from './report/pianoroll-svg.js';
+export { waveformSvg, type WaveformOptions } from './report/waveform.js';
+export { sampleModel, MAX_SAMPLE_FRAMES, type SampleOptions, type SampleResult } from './generate/sample.js';
+export { sampleSpeech, speechInfo, type SpeechSampleOptions, type SpeechSample } from './generate/speech.js';
+export type { DrawOptions } from './head/types.js';
 export { validatePianoRollDataset, notesToFrames, framesToNotes, NOTE_MIN, NOTE_MAX, PIANO_UNITS, type NoteSequence, type PianoRollDataset } from './data/pianoroll.js';
 export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary, type TrainData } from './train/trainer.js';
 export { registerHead, headTypes, getHead } from './head/registry.js';

@@ -25,6 +25,7 @@ let workerUrl: URL;
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'gatedrnn-speech-'));
   await symlink(join(ROOT, 'build'), join(tmp, 'build'));
+  await symlink(join(ROOT, 'node_modules'), join(tmp, 'node_modules')); // the bundle's external packages (midi-file, …)
   await build({ entryPoints: [join(ROOT, 'bindings/cli/reproduce/worker.ts')], outfile: join(tmp, 'dist', 'reproduce-worker.js'), bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'error', absWorkingDir: ROOT });
   workerUrl = pathToFileURL(join(tmp, 'dist', 'reproduce-worker.js'));
 });

@@ -3,29 +3,22 @@ import { Command, Option } from 'commander';
 import { createModel, loadModel, saveModel } from '../node.js';
 import { ConfigError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
-import { syntheticMusic } from '../data/synthetic.js';
 import { PIANO_UNITS, type PianoRollDataset } from '../data/pianoroll.js';
-import { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
+import { PIANO_ROLL_DATASETS } from '../data/load-node.js';
 import { train, evaluateNll, evaluateNllScores, type EpochRecord, type TrainConfig } from '../train/trainer.js';
 import { trainParallel } from '../parallel/train-node.js';
 import { PAPER_RMSPROP, type OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
-import { loadMidiDataset } from '../data/midi-node.js';
 import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
 import { registerReproduce } from './reproduce/command.js';
 import { registerSample } from './sample.js';
+import { loadMusic } from './music.js';
+
+export { loadMusic };
 import { checkOutputPath } from '../io/file-node.js';
 import { AUDIO_DATASETS, loadAudio, waveBatcher, createSpeechModel, describeSpeechNll, modelNorm } from './speech.js';
-
-/** A named piano-roll data set: 'synthetic' (generated, no files) or one of the real four. */
-export async function loadMusic(name: string, dataOption?: string, seed = 1): Promise<PianoRollDataset> {
-  if (name === 'synthetic') return syntheticMusic({ seed });
-  // a folder of MIDI files (train/, valid/, test/), named by --data or $GATEDRNN_DATA
-  if (name === 'midi') return loadMidiDataset(resolveDataDir(dataOption));
-  return loadPianoRollDataset(resolveDataDir(dataOption), name);
-}
 
 function fmt(x: number, d = 2): string { return Number.isFinite(x) ? x.toFixed(d) : '—'; }
 

@@ -1,27 +1,53 @@
-// `gatedrnn sample <model>`: generated audio from a speech model as an 8 kHz WAV, with an SVG
-// picture of its waveform. Seeded; optionally primed with real audio (a WAV file, or an
-// utterance of the speech data set) that the model reads before it continues on its own.
-import { Command } from 'commander';
+// `gatedrnn sample <model>`: what a model generates, seeded. A piano-roll model (88-unit
+// Bernoulli head) writes a Standard MIDI File (--out piece.mid) and optionally an SVG of its
+// piano roll; a speech model writes an 8 kHz WAV and optionally an SVG of its waveform. Either
+// may be primed with real material the model reads before it continues on its own: a MIDI or WAV
+// file (--primer), or a piece of a data set (--primer-from split:index).
+import { Command, Option } from 'commander';
 import { loadModel } from '../node.js';
 import { ConfigError } from '../errors.js';
+import type { Model } from '../model/model.js';
 import { writeFileAtomic, readFileLimited, checkOutputPath } from '../io/file-node.js';
 import { decodeWav, encodeWav } from '../io/wav.js';
 import { sampleSpeech, speechInfo } from '../generate/speech.js';
+import { MAX_SAMPLE_FRAMES } from '../generate/sample.js';
 import { waveformSvg } from '../report/waveform.js';
-import { resolveDataDir } from '../data/load-node.js';
+import { pianoRollSvg } from '../report/pianoroll-svg.js';
+import { resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
+import { midiToNoteSequence } from '../data/midi.js';
+import { noteSequenceToMidi, midiTempo } from '../data/midi-write.js';
+import { MAX_MIDI_FILE_BYTES } from '../data/midi-node.js';
+import { PIANO_UNITS, type NoteSequence } from '../data/pianoroll.js';
+import { loadMusic } from './music.js';
 import { int, num } from './parse.js';
 
-interface SampleOpts { out: string; svg?: string; seconds: number; seed: number; primer?: string; primerFrom?: string; primerSeconds: number; data?: string }
+interface SampleOpts {
+  out: string; svg?: string; seed: number; temperature?: number; data?: string;
+  primer?: string; primerFrom?: string;
+  // speech
+  seconds?: number; primerSeconds: number;
+  // music
+  frames?: number; maxNotes?: number; primerFrames: number; dataset: string;
+  stepsPerQuarter: number; bpm?: number; frameSeconds?: number; program: number;
+}
 
-/** `split:index` of the speech data set, e.g. test:17. */
+/** `split:index` of a data set, e.g. test:17. */
 function parseUtterance(v: string): { split: 'train' | 'valid' | 'test'; index: number } {
   const m = /^(train|valid|test):(\d+)$/.exec(v.trim());
   if (!m) throw new ConfigError(`--primer-from '${v}' must be split:index, e.g. test:17`);
   return { split: m[1] as 'train' | 'valid' | 'test', index: Number(m[2]) };
 }
 
+/** Item `index` of `split:index` from the list of that split. */
+function pick<T>(list: readonly T[], v: string, what: string): T {
+  const u = parseUtterance(v);
+  if (u.index >= list.length) throw new ConfigError(`--primer-from ${v}: the ${u.split} split of ${what} has ${list.length} (0..${list.length - 1})`);
+  return list[u.index];
+}
+
+// ----------------------------------------------------------------------------- speech
+
 async function primerAudio(o: SampleOpts, sampleRate: number): Promise<Int16Array | undefined> {
-  if (o.primer && o.primerFrom) throw new ConfigError('give --primer or --primer-from, not both');
   let audio: Int16Array | undefined;
   if (o.primer) {
     const wav = decodeWav(await readFileLimited(o.primer, 1 << 30));
@@ -31,47 +57,108 @@ async function primerAudio(o: SampleOpts, sampleRate: number): Promise<Int16Arra
     const u = parseUtterance(o.primerFrom);
     const { loadSpeechDataset } = await import('../data/speech-node.js');
     const ds = await loadSpeechDataset(resolveDataDir(o.data));
-    const list = ds[u.split];
-    if (u.index >= list.length) throw new ConfigError(`--primer-from ${o.primerFrom}: the ${u.split} split has ${list.length} utterances (0..${list.length - 1})`);
-    audio = list[u.index];
+    audio = pick(ds[u.split], o.primerFrom, 'the speech data set (utterances)');
   }
   if (!audio) return undefined;
   const n = Math.min(audio.length, Math.round(o.primerSeconds * sampleRate));
   return audio.subarray(0, n);
 }
 
+async function sampleAudio(model: Model, out: string, svg: string | undefined, o: SampleOpts): Promise<void> {
+  const info = speechInfo(model);
+  if (o.frames !== undefined || o.maxNotes !== undefined) throw new ConfigError('this is a speech model: give its length with --seconds (--frames and --max-notes are for piano-roll models)');
+  const seconds = o.seconds ?? 2;
+  if (!(seconds > 0 && seconds <= 600)) throw new ConfigError(`--seconds must be in (0, 600], got ${seconds}`);
+  if (o.primer && !/\.wav$/i.test(o.primer)) throw new ConfigError(`--primer ${o.primer}: a speech model is primed with a .wav file`);
+  const primer = await primerAudio(o, info.sampleRate);
+  const r = sampleSpeech(model, { samples: Math.round(seconds * info.sampleRate), seed: o.seed, primer, draw: { temperature: o.temperature ?? 1 } });
+  await writeFileAtomic(out, encodeWav(r.audio, r.sampleRate));
+  console.log(`wrote ${out}: ${(r.audio.length / r.sampleRate).toFixed(2)} s at ${r.sampleRate} Hz (${(r.primerSamples / r.sampleRate).toFixed(2)} s of primer), seed ${o.seed}`);
+  if (svg) {
+    const title = `${model.config.unit} ${model.config.hiddenSize}: ${r.primerSamples ? 'primer (blue), then generated (red)' : 'generated'}, seed ${o.seed}`;
+    await writeFileAtomic(svg, new TextEncoder().encode(waveformSvg(r.audio, r.sampleRate, { title, splitAt: r.primerSamples || undefined })));
+    console.log(`wrote ${svg}`);
+  }
+}
+
+// ----------------------------------------------------------------------------- music
+
+async function primerNotes(o: SampleOpts): Promise<NoteSequence | undefined> {
+  let notes: NoteSequence | undefined;
+  if (o.primer) {
+    if (!/\.(mid|midi|smf)$/i.test(o.primer)) throw new ConfigError(`--primer ${o.primer}: a piano-roll model is primed with a MIDI file (.mid)`);
+    notes = midiToNoteSequence(await readFileLimited(o.primer, MAX_MIDI_FILE_BYTES), o.primer, { stepsPerQuarter: o.stepsPerQuarter, outOfRange: 'drop' });
+  } else if (o.primerFrom) {
+    const ds = await loadMusic(o.dataset, o.data);
+    notes = pick(ds[parseUtterance(o.primerFrom).split], o.primerFrom, `${o.dataset} (pieces)`);
+  }
+  return notes?.slice(0, o.primerFrames);
+}
+
+async function sampleMusic(model: Model, out: string, svg: string | undefined, o: SampleOpts): Promise<void> {
+  const c = model.config;
+  if (c.head.type !== 'bernoulli' || c.head.outputs !== PIANO_UNITS || c.inputSize !== PIANO_UNITS) {
+    throw new ConfigError(`gatedrnn sample writes MIDI from piano-roll models (${PIANO_UNITS} inputs, a ${PIANO_UNITS}-unit bernoulli head) and WAV from speech models; this model reads ${c.inputSize} values with a ${c.head.outputs}-output ${c.head.type} head`);
+  }
+  if (o.seconds !== undefined) throw new ConfigError('this is a piano-roll model: give its length in frames with --frames (--seconds is for speech models)');
+  const frames = o.frames ?? 256;
+  if (!Number.isInteger(frames) || frames < 1 || frames > MAX_SAMPLE_FRAMES) throw new ConfigError(`--frames must be an integer in 1..${MAX_SAMPLE_FRAMES}, got ${frames}`);
+  if (!(o.primerFrames >= 1)) throw new ConfigError(`--primer-frames must be an integer ≥ 1, got ${o.primerFrames}`);
+  const midiOpts = { stepsPerQuarter: o.stepsPerQuarter, bpm: o.bpm, frameSeconds: o.frameSeconds, program: o.program, name: `gatedrnn ${c.unit} ${c.hiddenSize}, seed ${o.seed}` };
+  const usPerBeat = midiTempo(midiOpts, o.stepsPerQuarter); // checks the tempo before the work
+  const primer = await primerNotes(o);
+  const r = model.sample({ frames, seed: o.seed, temperature: o.temperature, maxNotes: o.maxNotes, primer });
+  const notes = r.notes!;
+  await writeFileAtomic(out, noteSequenceToMidi(notes, midiOpts));
+  const seconds = (notes.length / o.stepsPerQuarter) * (usPerBeat / 1e6);
+  const generated = notes.slice(r.primerFrames), sounding = generated.reduce((s, x) => s + x.length, 0);
+  console.log(`wrote ${out}: ${notes.length} frames (${r.primerFrames} of primer), ${seconds.toFixed(1)} s at ${(60e6 / usPerBeat).toFixed(0)} bpm, ` +
+    `${o.stepsPerQuarter} frame(s) per beat; ${(sounding / generated.length).toFixed(2)} notes sounding per generated frame; seed ${o.seed}`);
+  if (svg) {
+    const title = `${c.unit} ${c.hiddenSize}: ${r.primerFrames ? 'primer (blue), then generated (red)' : 'generated'}, seed ${o.seed}`;
+    await writeFileAtomic(svg, new TextEncoder().encode(pianoRollSvg(notes, { title, splitAt: r.primerFrames || undefined, width: Math.min(2400, Math.max(800, notes.length * 3)) })));
+    console.log(`wrote ${svg}`);
+  }
+}
+
 async function sampleCmd(file: string, o: SampleOpts): Promise<void> {
-  const out = await checkOutputPath(o.out, '.wav', '--out');
+  const kind = /\.(mid|midi)$/i.test(o.out) ? 'music' : /\.wav$/i.test(o.out) ? 'speech' : undefined;
+  if (!kind) throw new ConfigError(`--out ${o.out} must end in .mid or .midi (piano-roll models) or .wav (speech models)`);
+  const out = await checkOutputPath(o.out, o.out.slice(o.out.lastIndexOf('.')).toLowerCase(), '--out');
   const svg = o.svg ? await checkOutputPath(o.svg, '.svg', '--svg') : undefined;
-  if (!(o.seconds > 0 && o.seconds <= 600)) throw new ConfigError(`--seconds must be in (0, 600], got ${o.seconds}`);
+  if (o.primer && o.primerFrom) throw new ConfigError('give --primer or --primer-from, not both');
   if (!(o.primerSeconds >= 0)) throw new ConfigError(`--primer-seconds must be ≥ 0, got ${o.primerSeconds}`);
   const model = await loadModel(file);
   try {
-    const info = speechInfo(model);
-    const primer = await primerAudio(o, info.sampleRate);
-    const r = sampleSpeech(model, { samples: Math.round(o.seconds * info.sampleRate), seed: o.seed, primer });
-    await writeFileAtomic(out, encodeWav(r.audio, r.sampleRate));
-    console.log(`wrote ${out}: ${(r.audio.length / r.sampleRate).toFixed(2)} s at ${r.sampleRate} Hz (${(r.primerSamples / r.sampleRate).toFixed(2)} s of primer), seed ${o.seed}`);
-    if (svg) {
-      const title = `${model.config.unit} ${model.config.hiddenSize}: ${r.primerSamples ? 'primer (blue), then generated (red)' : 'generated'}, seed ${o.seed}`;
-      await writeFileAtomic(svg, new TextEncoder().encode(waveformSvg(r.audio, r.sampleRate, { title, splitAt: r.primerSamples || undefined })));
-      console.log(`wrote ${svg}`);
+    const isSpeech = model.data?.kind === 'speech';
+    if (isSpeech !== (kind === 'speech')) {
+      throw new ConfigError(isSpeech ? `${file} is a speech model: it generates audio, so --out must end in .wav` : `${file} is not a speech model: --out ${o.out} must end in .mid (a WAV comes from a model trained on speech)`);
     }
+    await (isSpeech ? sampleAudio : sampleMusic)(model, out, svg, o);
   } finally {
     model.dispose();
   }
 }
 
 export function registerSample(program: Command): Command {
-  return program.command('sample').description('generate audio from a speech model: a WAV file and an SVG of its waveform (seeded)')
-    .argument('<model>', 'model file (.safetensors) trained on speech')
-    .requiredOption('--out <file.wav>', 'where to write the audio')
-    .option('--svg <file.svg>', 'also draw the waveform here')
-    .option('--seconds <s>', 'seconds to generate after the primer', num, 2)
+  return program.command('sample').description('generate from a model, seeded: a MIDI file (and a piano-roll SVG) from a music model, a WAV (and a waveform SVG) from a speech model')
+    .argument('<model>', 'model file (.safetensors)')
+    .requiredOption('--out <file>', 'where to write it: .mid for a piano-roll model, .wav for a speech model')
+    .option('--svg <file.svg>', 'also draw the piano roll or the waveform here')
     .option('--seed <n>', 'seed of the sampling', int, 1)
-    .option('--primer <file.wav>', 'real audio the model reads first (same sample rate)')
-    .option('--primer-from <split:index>', 'or an utterance of the speech data set, e.g. test:17 (needs --data or $GATEDRNN_DATA)')
-    .option('--primer-seconds <s>', 'how much of the primer to use', num, 0.25)
-    .option('--data <dir>', 'data directory (for --primer-from)')
+    .option('--temperature <t>', 'above 1 more adventurous, below 1 more conservative (default 1)', num)
+    .option('--frames <n>', 'music: frames to generate after the primer (default 256)', int)
+    .option('--max-notes <n>', 'music: at most this many notes at once (the most probable of those drawn)', int)
+    .option('--primer <file>', 'material the model reads first: a .mid file (music) or a .wav at the model\'s rate (speech)')
+    .option('--primer-from <split:index>', 'or a piece of a data set, e.g. test:17 (music: of --dataset; speech: of the speech data)')
+    .option('--primer-frames <n>', 'music: how many frames of the primer to use', int, 16)
+    .option('--primer-seconds <s>', 'speech: how much of the primer to use', num, 0.25)
+    .addOption(new Option('--dataset <name>', 'music: the data set of --primer-from').choices(['synthetic', ...Object.keys(PIANO_ROLL_DATASETS), 'midi']).default('synthetic'))
+    .option('--data <dir>', 'data directory (for --primer-from; else $GATEDRNN_DATA)')
+    .option('--steps-per-quarter <n>', 'music: frames per quarter note of the MIDI grid (the data sets use 2, eighth notes)', int, 2)
+    .option('--bpm <n>', 'music: tempo in quarter notes per minute (default 120)', num)
+    .option('--frame-seconds <s>', 'music: or the length of one frame in seconds (overrides --bpm)', num)
+    .option('--program <n>', 'music: General MIDI instrument 0..127 (default 0, piano)', int, 0)
+    .option('--seconds <s>', 'speech: seconds to generate after the primer (default 2)', num)
     .action((file: string, o: SampleOpts) => sampleCmd(file, o));
 }

@@ -7,6 +7,7 @@ import { getHead } from '../head/registry.js';
 import { Rng } from '../data/rng.js';
 import { normalise, denormalise } from '../data/speech.js';
 import type { Model } from '../model/model.js';
+import type { DrawOptions } from '../head/types.js';
 
 /** A speech model's data preparation, as `reproduce --dataset speech` stores it. */
 export interface SpeechDataInfo { kind: 'speech'; sampleRate: number; mean: number; std: number; input: number; hop: number }
@@ -28,6 +29,8 @@ export interface SpeechSampleOptions {
   seed?: number;
   /** Real audio the model reads first (whole steps of it; a tail shorter than a step is dropped). */
   primer?: Int16Array;
+  /** Temperature of the draws (head/types.ts DrawOptions). */
+  draw?: DrawOptions;
 }
 
 /** Generated audio: the primer's whole steps followed by the generated samples, int16. */
@@ -51,7 +54,7 @@ export function sampleSpeech(model: Model, o: SpeechSampleOptions): SpeechSample
     // the `input` samples before step t, silence before the start
     for (let j = 0; j < input; j++) { const at = t * hop - input + j; x[j] = at >= 0 ? z[at] : silence; }
     const dist = stream.step(x);
-    if (t >= P) z.set(def.sample(dist, rng, head) as Float32Array, t * hop);
+    if (t >= P) z.set(def.sample(dist, rng, head, o.draw) as Float32Array, t * hop);
   }
   return { audio: denormalise(z, norm).samples, primerSamples: P * hop, sampleRate: info.sampleRate };
 }

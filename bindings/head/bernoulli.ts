@@ -27,9 +27,28 @@ export const bernoulliHead: HeadDef = {
   },
   loss: (ctx, dz, z, y, mask, N, head) => ctx.k.bernoulli_nll(dz, z, y, mask, N, head.outputs),
   outputs: (ctx, out, z, N, head) => ctx.k.act_sigmoid_f32_simd(out, z, N * head.outputs),
-  sample(dist, rng) {
-    const y = new Float32Array(dist.length);
-    for (let i = 0; i < dist.length; i++) y[i] = rng.uniform() < dist[i] ? 1 : 0;
+  sample(dist, rng, _head, opts = {}) {
+    const tau = opts.temperature ?? 1, y = new Float32Array(dist.length), p = new Float64Array(dist.length);
+    let on = 0;
+    for (let i = 0; i < dist.length; i++) {
+      // σ(logit(p)/τ) = p^(1/τ) / (p^(1/τ) + (1−p)^(1/τ)); exact 0 and 1 stay where they are
+      p[i] = tau === 1 ? dist[i] : sharpen(dist[i], tau);
+      if (rng.uniform() < p[i]) { y[i] = 1; on++; }
+    }
+    const cap = opts.maxNotes;
+    if (cap !== undefined && on > cap) {
+      // keep the `cap` most probable of the drawn notes (ties: the lower unit)
+      const drawn = [];
+      for (let i = 0; i < y.length; i++) if (y[i] === 1) drawn.push(i);
+      drawn.sort((a, b) => p[b] - p[a] || a - b);
+      for (const i of drawn.slice(cap)) y[i] = 0;
+    }
     return y;
   },
 };
+
+function sharpen(p: number, tau: number): number {
+  if (p <= 0 || p >= 1) return p;
+  const a = Math.pow(p, 1 / tau), b = Math.pow(1 - p, 1 / tau);
+  return a / (a + b);
+}

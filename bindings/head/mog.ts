@@ -15,7 +15,7 @@
 // mean and unit variance (docs/DESIGN.md "Heads" has the spread measured for the paper's sizes).
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
-import { intOption } from './check.js';
+import { intOption, drawIndex } from './check.js';
 
 /** The floor of every σ (must match SIGMA_MIN in assembly/head/mog_f32.ts). */
 export const MOG_SIGMA_MIN = 1e-3;
@@ -60,13 +60,12 @@ export const mogHead: HeadDef = {
   },
   loss: (ctx, dz, z, y, mask, N, head) => ctx.k.mog_nll(dz, z, y, mask, N, components(head), head.targetWidth),
   outputs: (ctx, out, z, N, head) => ctx.k.mog_params(out, z, N, components(head), head.targetWidth),
-  sample(dist, rng, head) {
-    const K = components(head), D = head.targetWidth, at = mogLayout(K, D);
+  sample(dist, rng, head, opts = {}) {
+    const K = components(head), D = head.targetWidth, at = mogLayout(K, D), tau = opts.temperature ?? 1;
     if (dist.length !== at.width) throw new ShapeError(`a mog distribution row has K·(1+2D) = ${at.width} values, got ${dist.length}`);
-    let u = rng.uniform(), k = 0;
-    for (; k < K - 1; k++) { u -= dist[k]; if (u < 0) break; }
+    const k = drawIndex(dist, K, rng, tau), spread = Math.sqrt(tau);
     const y = new Float32Array(D);
-    for (let d = 0; d < D; d++) y[d] = dist[at.means + k * D + d] + dist[at.scales + k * D + d] * rng.normal();
+    for (let d = 0; d < D; d++) y[d] = dist[at.means + k * D + d] + spread * dist[at.scales + k * D + d] * rng.normal();
     return y;
   },
 };

@@ -2,7 +2,7 @@
 // logsumexp(z) − z_label, outputs the probabilities. Kernels: assembly/head/softmax_*_f32.ts.
 import { ConfigError, ValueError } from '../errors.js';
 import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
-import { checkSize } from './check.js';
+import { checkSize, drawIndex } from './check.js';
 
 export const softmaxHead: HeadDef = {
   type: 'softmax',
@@ -28,9 +28,7 @@ export const softmaxHead: HeadDef = {
   },
   loss: (ctx, dz, z, y, mask, N, head) => ctx.k.softmax_xent(dz, z, y, mask, N, head.outputs),
   outputs: (ctx, out, z, N, head) => ctx.k.softmax_rows_f32(out, z, N, head.outputs),
-  sample(dist, rng) {
-    let u = rng.uniform(), i = 0;
-    for (; i < dist.length - 1; i++) { u -= dist[i]; if (u < 0) break; }
-    return Int32Array.of(i);
+  sample(dist, rng, _head, opts = {}) {
+    return Int32Array.of(drawIndex(dist, dist.length, rng, opts.temperature ?? 1));
   },
 };

@@ -50,6 +50,16 @@ export interface HeadDef {
   loss(ctx: HeadContext, dz: Ptr, z: Ptr, y: Ptr, mask: Ptr, N: number, head: ResolvedHead): number;
   /** The predicted distribution's parameters per row, (N, outputs), from the logits. */
   outputs(ctx: HeadContext, out: Ptr, z: Ptr, N: number, head: ResolvedHead): void;
-  /** Draws one target row (targetWidth values) from one row of `outputs`. */
-  sample(dist: Float32Array, rng: Rng, head: ResolvedHead): Float32Array | Int32Array;
+  /** Draws one target row (targetWidth values) from one row of `outputs`, the distribution
+   *  sharpened (temperature < 1) or flattened (> 1) first; heads ignore options they lack. */
+  sample(dist: Float32Array, rng: Rng, head: ResolvedHead, opts?: DrawOptions): Float32Array | Int32Array;
+}
+
+/** How one row is drawn. temperature τ (default 1) rescales the distribution as p^(1/τ) would:
+ *  logits divided by τ (Bernoulli, softmax), mixture weights π^(1/τ) and scales σ·√τ (mog).
+ *  maxNotes caps the Bernoulli head's polyphony: of the units drawn on, the most probable
+ *  maxNotes stay on. */
+export interface DrawOptions {
+  temperature?: number;
+  maxNotes?: number;
 }

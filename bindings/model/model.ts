@@ -12,6 +12,7 @@ import { backward, forward, headLoss, headOutputs, packWeights } from './compute
 import { toFileOrientation, fromFileOrientation } from './torch.js';
 import { fillOrthogonalBlocks } from './init.js';
 import { Stream } from './stream.js';
+import { sampleModel, type SampleOptions, type SampleResult } from '../generate/sample.js';
 import { Rng } from '../data/rng.js';
 import { resolveOptimizer, type OptimizerConfig, type ResolvedOptimizer } from '../optim/optimizer.js';
 import { applyUpdate } from '../optim/step.js';
@@ -350,6 +351,10 @@ export class Model implements TrainTarget {
 
   /** Step-by-step stateful inference over B parallel streams (for sampling and streaming). */
   stream(B = 1): Stream { return new Stream(this, B); }
+
+  /** Generates `frames` frames, each draw fed back as the next input (generate/sample.ts):
+   *  seeded, optionally primed, at a temperature; piano-roll models also give the notes. */
+  sample(opts: SampleOptions): SampleResult { return sampleModel(this, opts); }
 
   /** @internal one step for Stream: x (B, I) → distribution (B, O); states updated in place. */
   _streamStep(x: ArrayLike<number>, B: number, h: Float32Array[], c: Float32Array[]): Float32Array {

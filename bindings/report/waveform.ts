@@ -1,6 +1,7 @@
 // A waveform as an SVG picture: for each pixel column the min and max of its samples as one
 // vertical stroke (the usual "peak" view of audio editors), with a time axis in seconds.
 // Written by hand: a few hundred path commands need no plotting library.
+import { esc } from './format.js';
 
 export interface WaveformOptions {
   width?: number;
@@ -10,7 +11,6 @@ export interface WaveformOptions {
   splitAt?: number;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 /** SVG text of int16 `samples` at `sampleRate`. */
 export function waveformSvg(samples: Int16Array, sampleRate: number, o: WaveformOptions = {}): string {

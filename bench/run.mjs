@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloads, VARIANTS, makeData, flopsPerFrame } from './lib/workloads.mjs';
+import { parseArgs } from './lib/args.mjs';
 import { loadBaseline, paramViews } from './lib/load-baseline.mjs';
 import { JS_CONTENDERS, pkgVersion } from './contenders/js.mjs';
 import { torch, torchSetup, PYTHON, TORCH_SCRIPT, ONE_THREAD_ENV } from './contenders/torch.mjs';
@@ -27,11 +28,7 @@ import { writeReport } from './lib/report.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-  if (!m) throw new Error(`unknown argument ${a}`);
-  return [m[1], m[2] ?? true];
-}));
+const args = parseArgs();
 
 const QUICK = !!args.quick;
 const CFG = QUICK

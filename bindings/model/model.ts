@@ -214,7 +214,7 @@ export class Model implements TrainTarget {
   getInputGrad(): Float32Array {
     const a = this.arena.acts;
     if (!a || !this.haveInputGrad) throw new ShapeError('no input gradient: call lossAndGrad(batch, { inputGrad: true }) first');
-    return Float32Array.from(this.live.f32(a.dx0, a.T * a.B * this.config.inputSize));
+    return this.live.f32(a.dx0, a.T * a.B * this.config.inputSize).slice();
   }
 
   /** ∂loss/∂h0 (and ∂loss/∂c0 for the LSTM) of a layer, (B, H), after lossAndGrad. */
@@ -223,8 +223,8 @@ export class Model implements TrainTarget {
     if (!a || !this.haveStateGrad) throw new ShapeError('no state gradient: call lossAndGrad first (trainStep does not compute it)');
     if (!Number.isInteger(layer) || layer < 0 || layer >= c.layers) throw new ShapeError(`layer ${layer} is not in 0..${c.layers - 1}`);
     const n = a.B * c.hiddenSize;
-    const dh0 = Float32Array.from(this.live.f32(a.dh0[layer], n));
-    return c.unit === 'lstm' ? { dh0, dc0: Float32Array.from(this.live.f32(a.dc0[layer], n)) } : { dh0 };
+    const dh0 = this.live.f32(a.dh0[layer], n).slice();
+    return c.unit === 'lstm' ? { dh0, dc0: this.live.f32(a.dc0[layer], n).slice() } : { dh0 };
   }
 
   /** Forward only: summed loss and the head's output distribution (T, B, O). */
@@ -232,7 +232,7 @@ export class Model implements TrainTarget {
     const a = this.loadBatch(batch);
     const r = this.evaluateArena(a);
     headOutputs(this.live, this.config, a);
-    return { ...r, outputs: Float32Array.from(this.live.f32(a.probs, a.T * a.B * this.config.head.outputs)) };
+    return { ...r, outputs: this.live.f32(a.probs, a.T * a.B * this.config.head.outputs).slice() };
   }
 
   /** Summed loss (no gradients) of a batch already in `batchViews(T, B)`, on clean weights
@@ -296,7 +296,7 @@ export class Model implements TrainTarget {
   get arenaFloats(): number { return this.arena.layout.floats; }
 
   /** A copy of the whole gradient arena (same layout as snapshotParams). */
-  snapshotGrads(): Float32Array { return Float32Array.from(this.live.f32(this.arena.grads, this.arenaFloats)); }
+  snapshotGrads(): Float32Array { return this.live.f32(this.arena.grads, this.arenaFloats).slice(); }
 
   /** Like lossAndGradInPlace, with weight noise σ drawn from this model's own RNG stream
    *  (replicas seeded alike draw the same noise). */
@@ -336,7 +336,7 @@ export class Model implements TrainTarget {
   get updates(): number { return this.step; }
 
   /** A copy of every parameter (arena layout), for keeping the best model during training. */
-  snapshotParams(): Float32Array { return Float32Array.from(this.live.f32(this.arena.params, this.arenaFloats)); }
+  snapshotParams(): Float32Array { return this.live.f32(this.arena.params, this.arenaFloats).slice(); }
 
   /** Puts back parameters from snapshotParams() of this model. */
   restoreParams(snapshot: Float32Array): void {
@@ -372,7 +372,7 @@ export class Model implements TrainTarget {
       if (cfg.unit === 'lstm') c[l].set(core.f32(a.saved[l] + BH * 4, BH)); // cs[1]
     }
     headOutputs(core, cfg, a);
-    return Float32Array.from(core.f32(a.probs, B * O));
+    return core.f32(a.probs, B * O).slice();
   }
 
   // --------------------------------------------------------------------------- lifecycle

@@ -3,7 +3,7 @@
 // cannot serve extra files (a single-file build, a userscript, a strict CSP with connect-src
 // 'none', an offline bundle), at the cost of downloading both builds up front.
 import type { Model } from './model/model.js';
-import type { ModelConfig } from './model/types.js';
+import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
 import { relaxed, simd } from './core-inline.js';
 import { browserApi, compileCoreBytes, decodeBase64, once, type BrowserCoreOptions, type ShippedBuild } from './browser-common.js';
 
@@ -26,8 +26,8 @@ const api = browserApi<InlineCoreOptions>('gatedrnn/browser-inline', embeddedCor
 
 /** A new model with freshly initialised parameters, in its own WebAssembly instance, on the
  *  embedded core of the build chosen (default: relaxed where the engine runs it). */
-export function createModel(config: ModelConfig, opts: InlineCoreOptions = {}): Promise<Model> {
-  return api.createModel(config, opts);
+export function createModel<H extends HeadType>(config: ModelConfig<H>, opts: InlineCoreOptions = {}): Promise<Model<TargetArrayOf<H>>> {
+  return api.createModel(config, opts) as Promise<Model<TargetArrayOf<H>>>;
 }
 
 /** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */

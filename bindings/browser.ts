@@ -8,7 +8,7 @@
 import { CoreLoadError } from './errors.js';
 import type { BuildKind } from './wasm.js';
 import type { Model } from './model/model.js';
-import type { ModelConfig } from './model/types.js';
+import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
 import { browserApi, compileCoreBytes, coreLoadError, decodeBase64, once, problemOf, type BrowserCoreOptions, type ShippedBuild } from './browser-common.js';
 
 export * from './index.js';
@@ -80,8 +80,8 @@ const api = browserApi<BrowserCoreOptions>('gatedrnn/browser', shippedCore, fetc
 /** A new model with freshly initialised parameters, in its own WebAssembly instance. The core is
  *  fetched once per build (see {@link BrowserCoreOptions} for where from); a core that cannot be
  *  loaded rejects with a CoreLoadError (code 'E_CORE_LOAD'). */
-export function createModel(config: ModelConfig, opts: BrowserCoreOptions = {}): Promise<Model> {
-  return api.createModel(config, opts);
+export function createModel<H extends HeadType>(config: ModelConfig<H>, opts: BrowserCoreOptions = {}): Promise<Model<TargetArrayOf<H>>> {
+  return api.createModel(config, opts) as Promise<Model<TargetArrayOf<H>>>;
 }
 
 /** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */

@@ -52,3 +52,11 @@ export function assertFinite(a: ArrayLike<number>, what: string): void {
     if (!Number.isFinite(v)) throw new ValueError(`${what}: element ${i} is ${v}; every value must be finite`);
   }
 }
+
+/** An input that describes more than a documented limit allows (bindings/io/limits.ts): too
+ *  many header entries, time steps, notes, MIDI events, digits… It is found while parsing, before
+ *  the input can use unbounded memory or time. A kind of FormatError (code 'E_FORMAT'); `limit`
+ *  names the option that raises it and `max` is the value that was exceeded. */
+export class LimitError extends FormatError {
+  constructor(m: string, readonly limit: string, readonly max: number) { super(m); }
+}

@@ -1,6 +1,6 @@
 // Platform-neutral exports (no Node built-ins): shared by bindings/node.ts and bindings/browser.ts.
 export * from './errors.js';
-export type { ModelConfig, DataInfo, Batch, BatchViews, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
+export type { ModelConfig, DataInfo, Batch, BatchViews, TargetArray, TargetArrayOf, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
 export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult } from './model/model.js';
 export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION } from './model/file.js';
 export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/optimizer.js';
@@ -27,7 +27,8 @@ export type { ParamSpec } from './model/params.js';
 export type { Kernels, KernelName, Ptr, CellKind } from './kernels.js';
 // the paper's Table 1 units and Table 2 numbers (Chung et al. 2014), for reports against them
 export { PAPER_TABLE2, PAPER_SPEECH_TABLE2, PAPER_UNITS, PAPER_SPEECH_UNITS } from './experiment/paper.js';
-// the reproduction's selection (best validation NLL per unit and seed) and its number formats,
-// for scripts that tabulate result folders (scripts/music-table.mjs)
-export { selectBest, type Selection } from './report/table.js';
+// the reproduction's number formats, for scripts that tabulate result folders
+// (scripts/music-table.mjs; selectBest, which needs the Node-only trial types, is in node.ts)
 export { mean, sd, signed } from './report/format.js';
+// the limits every parser checks (defaults, and the option that raises each)
+export * from './io/limits.js';

@@ -30,6 +30,7 @@ type CellBackward = (kind: CellKind, dx: Ptr, dh0: Ptr, dc0: Ptr, dW: Ptr, dU: P
 type SumSq = (x: Ptr, n: number) => number;
 type Scale = (x: Ptr, n: number, s: number) => void;
 type CountNonFinite = (x: Ptr, n: number) => number;
+type CountOutside = (x: Ptr, n: number) => number;
 type Sgd = (p: Ptr, g: Ptr, v: Ptr, n: number, lr: number, momentum: number) => void;
 type RmsProp = (p: Ptr, g: Ptr, ms: Ptr, mg: Ptr, v: Ptr, n: number,
   lr: number, decay: number, momentum: number, eps: number, floor: number, centered: 0 | 1) => void;
@@ -65,6 +66,8 @@ interface Twinned {
   sum_sq_f32: SumSq;
   scale_f32: Scale;
   count_nonfinite_f32: CountNonFinite;
+  /** how many of n floats are outside [0, 1] (NaN counts, −0 does not). */
+  count_outside_unit_f32: CountOutside;
   sgd_step: Sgd;
   rmsprop_step: RmsProp;
   adam_step: Adam;
@@ -131,6 +134,7 @@ export const KERNEL_NAMES = [
   'softmax_xent', 'softmax_xent_scalar', 'softmax_rows_f32', 'softmax_rows_f32_scalar',
   'mog_nll', 'mog_nll_scalar', 'mog_params', 'mog_params_scalar',
   'sum_sq_f32', 'sum_sq_f32_scalar', 'scale_f32', 'scale_f32_scalar', 'count_nonfinite_f32', 'count_nonfinite_f32_scalar',
+  'count_outside_unit_f32', 'count_outside_unit_f32_scalar',
   'sgd_step', 'sgd_step_scalar', 'rmsprop_step', 'rmsprop_step_scalar', 'adam_step', 'adam_step_scalar',
   'rng_seed', 'fill_uniform_f32', 'fill_uniform_f32_scalar', 'fill_normal_f32', 'fill_normal_f32_scalar',
   'weight_noise_f32', 'weight_noise_f32_scalar',

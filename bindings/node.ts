@@ -1,9 +1,10 @@
-// Node entry point: loads the core from build/ (fs), reads and writes model files atomically.
+// Node entry point: reads the core from disk (dist/ next to the bundle, else the repository's
+// build/: core-node.ts), reads and writes model files atomically.
 import { loadCore, defaultBuild, enableRelaxedSimd } from './core-node.js';
 import { Model } from './model/model.js';
 import { modelToSafetensors, parseModelFile, modelFromParsed } from './model/file.js';
 import { writeFileAtomic, readFileLimited } from './io/file-node.js';
-import type { ModelConfig } from './model/types.js';
+import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
 import type { BuildKind } from './wasm.js';
 
 export * from './index.js';
@@ -15,9 +16,11 @@ export interface CoreOptions {
   build?: BuildKind;
 }
 
-/** A new model with freshly initialised parameters, in its own WebAssembly instance. */
-export async function createModel(config: ModelConfig, opts: CoreOptions = {}): Promise<Model> {
-  return new Model(config, await loadCore(opts.build ?? defaultBuild()));
+/** A new model with freshly initialised parameters, in its own WebAssembly instance. Its
+ *  batchViews(T, B).y is typed from the config's head type (Float32Array for 'bernoulli', 'mog';
+ *  Int32Array for 'softmax'). */
+export async function createModel<H extends HeadType>(config: ModelConfig<H>, opts: CoreOptions = {}): Promise<Model<TargetArrayOf<H>>> {
+  return new Model<TargetArrayOf<H>>(config, await loadCore(opts.build ?? defaultBuild()));
 }
 
 /** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */
@@ -40,3 +43,7 @@ export async function saveModel(model: Model, path: string): Promise<void> {
 export { loadPianoRollDataset, resolveDataDir, PIANO_ROLL_DATASETS } from './data/load-node.js';
 export { loadSpeechDataset, loadWavFolder, validateSpeechIndex, type SpeechDataset, type UttMeta, type SpeechLoadLimits } from './data/speech-node.js';
 export * from './parallel/index.js';
+// the reproduction's selection (best validation NLL per unit and seed), for scripts that tabulate
+// result folders (scripts/music-table.mjs). Node-only because its TrialResult type comes from the
+// grid runner (experiment/trial.ts), which trains through this entry.
+export { selectBest, type Selection } from './report/table.js';

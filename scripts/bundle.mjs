@@ -3,11 +3,14 @@
 // (the command line), and emits .d.ts files with tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 mkdirSync('dist', { recursive: true });
-const common = { bundle: true, format: 'esm', sourcemap: true, target: 'es2022', logLevel: 'warning' };
+// Source maps are written beside the bundles for work in the repository but not linked from them
+// ('external': no sourceMappingURL comment), since the package does not ship them (package.json
+// "files") and a dangling link makes source-map loaders in users' builds warn.
+const common = { bundle: true, format: 'esm', sourcemap: 'external', target: 'es2022', logLevel: 'warning' };
 
 // The shipped cores go next to dist/browser.js, where its new URL('./gatedrnn.<build>.wasm',
 // import.meta.url) finds them unbundled (a static server, a CDN) and bundlers pick them up.
@@ -44,5 +47,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['bindings/cli/reproduce/worker.ts'], outfile: 'dist/reproduce-worker.js', platform: 'node', packages: 'external' }),
 ]);
 if (!process.argv.includes('--no-types')) {
+  // from scratch, so that declarations of removed or renamed modules do not linger (and ship)
+  rmSync('dist/types', { recursive: true, force: true });
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }

@@ -36,7 +36,7 @@ describe('gatedrnn CLI', () => {
       expect(await main(['demo', '--dataset', 'jsb', '--data', join(tmpdir(), 'no-data-here')])).toBe(1);
     } finally { c.restore(); }
     const err = c.err.join('\n');
-    expect(err).toMatch(/ConfigError \(E_CONFIG\): config.hiddenSize/);
+    expect(err).toMatch(/ConfigError \(E_CONFIG\): --hidden must be an integer in 1\.\.8192, got 0/);
     expect(err).toMatch(/NotFoundError/);
   });
 });

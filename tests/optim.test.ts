@@ -141,7 +141,7 @@ for (const build of BUILDS) {
     let ar: Arena;
     beforeAll(async () => { core = await loadCore(build); ar = new Arena(core); });
 
-    it('sum_sq_f32, scale_f32, count_nonfinite_f32 match their scalar twins and f64 sums', () => {
+    it('sum_sq_f32, scale_f32, count_nonfinite_f32, count_outside_unit_f32 match their scalar twins and f64 sums', () => {
       for (const n of SIZES) {
         ar.reset();
         const x = filler(n + 1)(n, 3);
@@ -166,6 +166,14 @@ for (const build of BUILDS) {
         const pb = ar.put(bad);
         expect(core.fn('count_nonfinite_f32')(pb, n)).toBe(nonfinite);
         expect(core.fn('count_nonfinite_f32_scalar')(pb, n)).toBe(nonfinite);
+
+        // count_outside_unit_f32: probabilities and masks; NaN is outside, −0, 0 and 1 inside
+        const unit = Float32Array.from({ length: n }, (_, i) => [0.5, 0, 1, -0, 1.0000001, -1e-30, NaN, Infinity, 0.25][i % 9]);
+        let outside = 0;
+        for (const v of unit) if (!(v >= 0 && v <= 1)) outside++;
+        const pu = ar.put(unit);
+        expect(core.fn('count_outside_unit_f32')(pu, n), `n=${n}`).toBe(outside);
+        expect(core.fn('count_outside_unit_f32_scalar')(pu, n)).toBe(outside);
       }
     });
 

@@ -4,6 +4,7 @@
 export { sum_sq_f32, sum_sq_f32_scalar } from "./sum_sq_f32";
 export { scale_f32, scale_f32_scalar } from "./scale_f32";
 export { count_nonfinite_f32, count_nonfinite_f32_scalar } from "./count_nonfinite_f32";
+export { count_outside_unit_f32, count_outside_unit_f32_scalar } from "./count_outside_unit_f32";
 export { sgd_step, sgd_step_scalar } from "./sgd_step";
 export { rmsprop_step, rmsprop_step_scalar } from "./rmsprop_step";
 export { adam_step, adam_step_scalar } from "./adam_step";

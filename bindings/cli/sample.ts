@@ -7,10 +7,10 @@ import { Command, Option } from 'commander';
 import { loadModel } from '../node.js';
 import { ConfigError } from '../errors.js';
 import type { Model } from '../model/model.js';
-import { writeFileAtomic, readFileLimited, checkOutputPath } from '../io/file-node.js';
+import { writeFileAtomic, readFileLimited } from '../io/file-node.js';
 import { decodeWav, encodeWav } from '../io/wav.js';
 import { sampleSpeech, speechInfo } from '../generate/speech.js';
-import { MAX_SAMPLE_FRAMES } from '../generate/sample.js';
+import { MAX_SAMPLE_FRAMES, MAX_TEMPERATURE } from '../generate/sample.js';
 import { waveformSvg } from '../report/waveform.js';
 import { pianoRollSvg } from '../report/pianoroll-svg.js';
 import { resolveDataDir, PIANO_ROLL_DATASETS } from '../data/load-node.js';
@@ -18,8 +18,9 @@ import { midiToNoteSequence } from '../data/midi.js';
 import { noteSequenceToMidi, midiTempo } from '../data/midi-write.js';
 import { MAX_MIDI_FILE_BYTES } from '../data/midi-node.js';
 import { PIANO_UNITS, type NoteSequence } from '../data/pianoroll.js';
-import { loadMusic } from './music.js';
+import { loadMusic, recordedDataset } from './music.js';
 import { int, num } from './parse.js';
+import { checkDataFolder, checkInputFile, checkInputFolder, intIn, nonNegative, numIn, prepareOutputFile, seed } from './checks.js';
 
 interface SampleOpts {
   out: string; svg?: string; seed: number; temperature?: number; data?: string;
@@ -27,9 +28,10 @@ interface SampleOpts {
   // speech
   seconds?: number; primerSeconds: number;
   // music
-  frames?: number; maxNotes?: number; primerFrames: number; dataset: string;
+  frames?: number; maxNotes?: number; primerFrames: number; dataset?: string;
   stepsPerQuarter: number; bpm?: number; frameSeconds?: number; program: number;
 }
+// (dataset is undefined when not given: then the model file's recorded data set, else synthetic)
 
 /** `split:index` of a data set, e.g. test:17. */
 function parseUtterance(v: string): { split: 'train' | 'valid' | 'test'; index: number } {
@@ -66,10 +68,8 @@ async function primerAudio(o: SampleOpts, sampleRate: number): Promise<Int16Arra
 
 async function sampleAudio(model: Model, out: string, svg: string | undefined, o: SampleOpts): Promise<void> {
   const info = speechInfo(model);
-  if (o.frames !== undefined || o.maxNotes !== undefined) throw new ConfigError('this is a speech model: give its length with --seconds (--frames and --max-notes are for piano-roll models)');
   const seconds = o.seconds ?? 2;
-  if (!(seconds > 0 && seconds <= 600)) throw new ConfigError(`--seconds must be in (0, 600], got ${seconds}`);
-  if (o.primer && !/\.wav$/i.test(o.primer)) throw new ConfigError(`--primer ${o.primer}: a speech model is primed with a .wav file`);
+  if (o.primerFrom) await checkDataFolder('speech', o.data);
   const primer = await primerAudio(o, info.sampleRate);
   const r = sampleSpeech(model, { samples: Math.round(seconds * info.sampleRate), seed: o.seed, primer, draw: { temperature: o.temperature ?? 1 } });
   await writeFileAtomic(out, encodeWav(r.audio, r.sampleRate));
@@ -83,14 +83,13 @@ async function sampleAudio(model: Model, out: string, svg: string | undefined, o
 
 // ----------------------------------------------------------------------------- music
 
-async function primerNotes(o: SampleOpts): Promise<NoteSequence | undefined> {
+async function primerNotes(o: SampleOpts, dataset: string, dataSeed: number): Promise<NoteSequence | undefined> {
   let notes: NoteSequence | undefined;
   if (o.primer) {
-    if (!/\.(mid|midi|smf)$/i.test(o.primer)) throw new ConfigError(`--primer ${o.primer}: a piano-roll model is primed with a MIDI file (.mid)`);
     notes = midiToNoteSequence(await readFileLimited(o.primer, MAX_MIDI_FILE_BYTES), o.primer, { stepsPerQuarter: o.stepsPerQuarter, outOfRange: 'drop' });
   } else if (o.primerFrom) {
-    const ds = await loadMusic(o.dataset, o.data);
-    notes = pick(ds[parseUtterance(o.primerFrom).split], o.primerFrom, `${o.dataset} (pieces)`);
+    const ds = await loadMusic(dataset, o.data, dataSeed);
+    notes = pick(ds[parseUtterance(o.primerFrom).split], o.primerFrom, `${dataset} (pieces)`);
   }
   return notes?.slice(0, o.primerFrames);
 }
@@ -100,13 +99,15 @@ async function sampleMusic(model: Model, out: string, svg: string | undefined, o
   if (c.head.type !== 'bernoulli' || c.head.outputs !== PIANO_UNITS || c.inputSize !== PIANO_UNITS) {
     throw new ConfigError(`gatedrnn sample writes MIDI from piano-roll models (${PIANO_UNITS} inputs, a ${PIANO_UNITS}-unit bernoulli head) and WAV from speech models; this model reads ${c.inputSize} values with a ${c.head.outputs}-output ${c.head.type} head`);
   }
-  if (o.seconds !== undefined) throw new ConfigError('this is a piano-roll model: give its length in frames with --frames (--seconds is for speech models)');
   const frames = o.frames ?? 256;
-  if (!Number.isInteger(frames) || frames < 1 || frames > MAX_SAMPLE_FRAMES) throw new ConfigError(`--frames must be an integer in 1..${MAX_SAMPLE_FRAMES}, got ${frames}`);
-  if (!(o.primerFrames >= 1)) throw new ConfigError(`--primer-frames must be an integer ≥ 1, got ${o.primerFrames}`);
+  // the primer's data set: --dataset, else the one the model was trained on (and its seed)
+  const recorded = recordedDataset(model.data);
+  const dataset = o.dataset ?? recorded ?? 'synthetic';
+  const dataSeed = dataset === recorded && typeof model.data?.seed === 'number' ? model.data.seed : 1;
+  if (o.primerFrom && dataset !== 'synthetic') await checkDataFolder(dataset, o.data);
   const midiOpts = { stepsPerQuarter: o.stepsPerQuarter, bpm: o.bpm, frameSeconds: o.frameSeconds, program: o.program, name: `gatedrnn ${c.unit} ${c.hiddenSize}, seed ${o.seed}` };
   const usPerBeat = midiTempo(midiOpts, o.stepsPerQuarter); // checks the tempo before the work
-  const primer = await primerNotes(o);
+  const primer = await primerNotes(o, dataset, dataSeed);
   const r = model.sample({ frames, seed: o.seed, temperature: o.temperature, maxNotes: o.maxNotes, primer });
   const notes = r.notes!;
   await writeFileAtomic(out, noteSequenceToMidi(notes, midiOpts));
@@ -121,13 +122,48 @@ async function sampleMusic(model: Model, out: string, svg: string | undefined, o
   }
 }
 
-async function sampleCmd(file: string, o: SampleOpts): Promise<void> {
+/** Every option, checked before the model is read: --out's extension says which kind of model
+ *  it must be, and the other kind's options are refused. */
+function checkSampleOptions(o: SampleOpts, kind: 'music' | 'speech', given: (k: string) => boolean): void {
+  seed(o.seed);
+  if (o.temperature !== undefined) numIn(o.temperature, '--temperature', 0, MAX_TEMPERATURE, true);
+  if (o.primer && o.primerFrom) throw new ConfigError('give --primer or --primer-from, not both');
+  if (o.primerFrom) parseUtterance(o.primerFrom);
+  if (kind === 'speech') {
+    if (o.frames !== undefined || o.maxNotes !== undefined) throw new ConfigError('this is a speech model: give its length with --seconds (--frames and --max-notes are for piano-roll models)');
+    const music = ['primerFrames', 'dataset', 'stepsPerQuarter', 'bpm', 'frameSeconds', 'program'].filter(given);
+    if (music.length > 0) throw new ConfigError(`--out ${o.out} is audio from a speech model; ${music.map(flag).join(', ')} ${music.length > 1 ? 'are options' : 'is an option'} of piano-roll models`);
+    const seconds = o.seconds ?? 2;
+    if (!(seconds > 0 && seconds <= 600)) throw new ConfigError(`--seconds must be in (0, 600], got ${seconds}`);
+    nonNegative(o.primerSeconds, '--primer-seconds');
+    if (o.primer && !/\.wav$/i.test(o.primer)) throw new ConfigError(`--primer ${o.primer}: a speech model is primed with a .wav file`);
+  } else {
+    if (o.seconds !== undefined) throw new ConfigError('this is a piano-roll model: give its length in frames with --frames (--seconds is for speech models)');
+    if (given('primerSeconds')) throw new ConfigError('--primer-seconds is for speech models; a piano-roll primer is cut with --primer-frames');
+    intIn(o.frames ?? 256, '--frames', 1, MAX_SAMPLE_FRAMES);
+    if (o.maxNotes !== undefined) intIn(o.maxNotes, '--max-notes', 1, PIANO_UNITS);
+    intIn(o.primerFrames, '--primer-frames', 1);
+    intIn(o.stepsPerQuarter, '--steps-per-quarter', 1, 96);
+    if (o.bpm !== undefined) numIn(o.bpm, '--bpm', 1, 1000);
+    if (o.frameSeconds !== undefined) numIn(o.frameSeconds, '--frame-seconds', 0.001, 10);
+    if (o.bpm !== undefined && o.frameSeconds !== undefined) throw new ConfigError('give --bpm or --frame-seconds, not both');
+    intIn(o.program, '--program', 0, 127);
+    if (o.primer && !/\.(mid|midi|smf)$/i.test(o.primer)) throw new ConfigError(`--primer ${o.primer}: a piano-roll model is primed with a MIDI file (.mid)`);
+  }
+}
+
+/** `primerFrames` → `--primer-frames`. */
+function flag(key: string): string { return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()); }
+
+async function sampleCmd(file: string, o: SampleOpts, cmd: Command): Promise<void> {
   const kind = /\.(mid|midi)$/i.test(o.out) ? 'music' : /\.wav$/i.test(o.out) ? 'speech' : undefined;
   if (!kind) throw new ConfigError(`--out ${o.out} must end in .mid or .midi (piano-roll models) or .wav (speech models)`);
-  const out = await checkOutputPath(o.out, o.out.slice(o.out.lastIndexOf('.')).toLowerCase(), '--out');
-  const svg = o.svg ? await checkOutputPath(o.svg, '.svg', '--svg') : undefined;
-  if (o.primer && o.primerFrom) throw new ConfigError('give --primer or --primer-from, not both');
-  if (!(o.primerSeconds >= 0)) throw new ConfigError(`--primer-seconds must be ≥ 0, got ${o.primerSeconds}`);
+  checkSampleOptions(o, kind, (k) => { const src = cmd.getOptionValueSource(k); return src !== undefined && src !== 'default'; });
+  await checkInputFile(file, 'model file');
+  if (o.primer) await checkInputFile(o.primer, '--primer');
+  if (o.data !== undefined) await checkInputFolder(o.data, '--data');
+  const out = await prepareOutputFile(o.out, o.out.slice(o.out.lastIndexOf('.')).toLowerCase(), '--out');
+  const svg = o.svg ? await prepareOutputFile(o.svg, '.svg', '--svg') : undefined;
   const model = await loadModel(file);
   try {
     const isSpeech = model.data?.kind === 'speech';
@@ -153,12 +189,13 @@ export function registerSample(program: Command): Command {
     .option('--primer-from <split:index>', 'or a piece of a data set, e.g. test:17 (music: of --dataset; speech: of the speech data)')
     .option('--primer-frames <n>', 'music: how many frames of the primer to use', int, 16)
     .option('--primer-seconds <s>', 'speech: how much of the primer to use', num, 0.25)
-    .addOption(new Option('--dataset <name>', 'music: the data set of --primer-from').choices(['synthetic', ...Object.keys(PIANO_ROLL_DATASETS), 'midi']).default('synthetic'))
+    .addOption(new Option('--dataset <name>', 'music: the data set of --primer-from (default: the one the model file records, else synthetic)').choices(['synthetic', ...Object.keys(PIANO_ROLL_DATASETS), 'midi']))
     .option('--data <dir>', 'data directory (for --primer-from; else $GATEDRNN_DATA)')
     .option('--steps-per-quarter <n>', 'music: frames per quarter note of the MIDI grid (the data sets use 2, eighth notes)', int, 2)
     .option('--bpm <n>', 'music: tempo in quarter notes per minute (default 120)', num)
     .option('--frame-seconds <s>', 'music: or the length of one frame in seconds (overrides --bpm)', num)
     .option('--program <n>', 'music: General MIDI instrument 0..127 (default 0, piano)', int, 0)
     .option('--seconds <s>', 'speech: seconds to generate after the primer (default 2)', num)
-    .action((file: string, o: SampleOpts) => sampleCmd(file, o));
+    .addHelpText('after', '\nExit codes: 0 done; 1 a bad option, file or model (one line: gatedrnn: <Error> (<code>): what is\nwrong), checked before the model is read.')
+    .action((file: string, o: SampleOpts, cmd: Command) => sampleCmd(file, o, cmd));
 }

@@ -34,11 +34,11 @@ export function waveBatcher(waves: Int16Array[], norm: SpeechNorm, batchSize: nu
 }
 
 /** A new speech model (20 samples in, a 20-component mixture over the next 10) that carries
- *  the training split's normalisation. */
-export async function createSpeechModel(form: UnitForm & { layers?: number }, ds: SpeechDataset, seed: number, build?: BuildKind): Promise<{ model: Model; norm: SpeechNorm }> {
+ *  the training split's normalisation and the name of its data set (`speech` or `wav`). */
+export async function createSpeechModel(form: UnitForm & { layers?: number }, ds: SpeechDataset, seed: number, build?: BuildKind, dataset = 'speech'): Promise<{ model: Model; norm: SpeechNorm }> {
   const norm = speechNorm(ds.train);
   const model = await createModel({ ...speechModelConfig(form, seed), layers: form.layers ?? 1 }, { build });
-  model.data = { kind: 'speech', sampleRate: ds.sampleRate, mean: norm.mean, std: norm.std, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop };
+  model.data = { kind: 'speech', sampleRate: ds.sampleRate, mean: norm.mean, std: norm.std, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop, dataset };
   return { model, norm };
 }
 

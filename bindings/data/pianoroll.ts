@@ -4,6 +4,9 @@
 // unit n − 21 set for every note n, the input and target of Chung et al. (2014). The files
 // (<name>.json.gz, {train, valid, test}) are found and read by load-node.ts.
 import { EmptyError, FormatError, ShapeError, ValueError } from '../errors.js';
+import { PIANO_ROLL_LIMITS, limitError, resolveLimits, type PianoRollLimits } from '../io/limits.js';
+
+export type { PianoRollLimits };
 
 /** One step: MIDI note numbers, sorted ascending, unique, each in 21..108. */
 export type NoteStep = number[];
@@ -24,6 +27,10 @@ export const NOTE_MIN = 21;
 export const NOTE_MAX = 108;
 export const PIANO_UNITS = NOTE_MAX - NOTE_MIN + 1; // 88
 
+/** Running totals of a data set being validated, against its limits (validateSplit and
+ *  validateSequence take one to count into; validatePianoRollDataset makes it). */
+export interface Tally { sequences: number; steps: number; notes: number; lim: Required<PianoRollLimits>; name: string }
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
@@ -37,9 +44,11 @@ function describe(v: unknown): string {
  * sequences whose steps are sorted, duplicate-free lists of integer notes in 21..108, and
  * returns it typed. Errors name the dataset, split, sequence index, step and bad value:
  * FormatError for a wrong structure, ValueError for a bad note, EmptyError for an empty split
- * or sequence.
+ * or sequence. The sequences, steps and notes of all three splits together are bounded by
+ * `limits` (PIANO_ROLL_LIMITS by default; a LimitError as soon as a total passes its limit).
  */
-export function validatePianoRollDataset(obj: unknown, name: string): PianoRollDataset {
+export function validatePianoRollDataset(obj: unknown, name: string, limits: PianoRollLimits = {}): PianoRollDataset {
+  const tally: Tally = { sequences: 0, steps: 0, notes: 0, lim: resolveLimits(PIANO_ROLL_LIMITS, limits, name), name };
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new FormatError(`${name}: expected an object {train, valid, test}, got ${describe(obj)}`);
   }
@@ -51,26 +60,29 @@ export function validatePianoRollDataset(obj: unknown, name: string): PianoRollD
   }
   for (const split of SPLITS) {
     if (!Object.prototype.hasOwnProperty.call(rec, split)) throw new FormatError(`${name}: split "${split}" is missing`);
-    validateSplit(rec[split], `${name}.${split}`);
+    validateSplit(rec[split], `${name}.${split}`, tally);
   }
   return rec as unknown as PianoRollDataset;
 }
 
 /** Validates one list of sequences; `where` prefixes every message (e.g. "jsb.train"). */
-export function validateSplit(seqs: unknown, where: string): NoteSequence[] {
+export function validateSplit(seqs: unknown, where: string, tally?: Tally): NoteSequence[] {
   if (!Array.isArray(seqs)) throw new FormatError(`${where}: expected an array of sequences, got ${describe(seqs)}`);
   if (seqs.length === 0) throw new EmptyError(`${where}: has no sequences`);
-  for (let s = 0; s < seqs.length; s++) validateSequence(seqs[s], `${where}[${s}]`);
+  if (tally && (tally.sequences += seqs.length) > tally.lim.maxSequences) throw limitError(tally.name, 'sequences in total', tally.lim.maxSequences, 'maxSequences');
+  for (let s = 0; s < seqs.length; s++) validateSequence(seqs[s], `${where}[${s}]`, tally);
   return seqs as NoteSequence[];
 }
 
 /** Validates one sequence; `where` names it in messages (e.g. "jsb.train[3]"). */
-export function validateSequence(seq: unknown, where: string): NoteSequence {
+export function validateSequence(seq: unknown, where: string, tally?: Tally): NoteSequence {
   if (!Array.isArray(seq)) throw new FormatError(`${where}: expected a sequence (array of steps), got ${describe(seq)}`);
   if (seq.length === 0) throw new EmptyError(`${where}: sequence has no time steps`);
+  if (tally && (tally.steps += seq.length) > tally.lim.maxSteps) throw limitError(tally.name, 'time steps in total', tally.lim.maxSteps, 'maxSteps');
   for (let t = 0; t < seq.length; t++) {
     const step = seq[t];
     if (!Array.isArray(step)) throw new FormatError(`${where} step ${t}: expected an array of MIDI notes, got ${describe(step)}`);
+    if (tally && (tally.notes += step.length) > tally.lim.maxNotes) throw limitError(tally.name, 'notes in total', tally.lim.maxNotes, 'maxNotes');
     let prev = -Infinity;
     for (let k = 0; k < step.length; k++) {
       const n = step[k];

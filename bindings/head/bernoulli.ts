@@ -2,7 +2,7 @@
 // Σ softplus(z) − y·z, outputs σ(z). Kernels: assembly/head/bernoulli_nll_f32.ts.
 import { ConfigError, ValueError } from '../errors.js';
 import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
-import { checkSize } from './check.js';
+import { checkSize, firstOutsideUnit } from './check.js';
 
 export const bernoulliHead: HeadDef = {
   type: 'bernoulli',
@@ -19,10 +19,17 @@ export const bernoulliHead: HeadDef = {
     }
     dst.set(src);
   },
-  checkTargets(ctx, y, _mask, _B, _head, what) {
-    if (ctx.k.count_nonfinite_f32(y.byteOffset, y.length) === 0) return;
-    for (let i = 0; i < y.length; i++) {
-      if (!Number.isFinite(y[i])) throw new ValueError(`${what}: element ${i} is ${y[i]}; every value must be finite`);
+  checkTargets(ctx, y, _mask, B, head, what) {
+    if (ctx.k.count_nonfinite_f32(y.byteOffset, y.length) !== 0) {
+      for (let i = 0; i < y.length; i++) {
+        if (!Number.isFinite(y[i])) throw new ValueError(`${what}: element ${i} is ${y[i]}; every value must be finite`);
+      }
+    }
+    // in [0, 1], as the copying path checks (the core's count_outside_unit_f32, then which one)
+    const i = firstOutsideUnit(y as Float32Array, ctx);
+    if (i >= 0) {
+      const O = head.outputs, row = Math.floor(i / O);
+      throw new ValueError(`${what}[${i}] = ${y[i]} (t=${Math.floor(row / B)}, b=${row % B}, unit ${i % O}) is not a probability in [0, 1]`);
     }
   },
   loss: (ctx, dz, z, y, mask, N, head) => ctx.k.bernoulli_nll(dz, z, y, mask, N, head.outputs),

@@ -1,7 +1,7 @@
 // Checks shared by the heads' config validation, and the categorical draw the softmax and mog
 // heads share.
 import { ConfigError } from '../errors.js';
-import type { HeadConfig } from './types.js';
+import type { HeadConfig, HeadContext } from './types.js';
 import type { Rng } from '../data/rng.js';
 
 /** Largest head size (units, classes) accepted. */
@@ -46,4 +46,17 @@ export function drawIndex(p: ArrayLike<number>, n: number, rng: Rng, tau: number
   for (; i < n - 1; i++) { u -= w[i]; if (u < 0) break; }
   while (i > 0 && w[i] === 0) i--;
   return i;
+}
+
+/**
+ * The index of the first value of `a` outside [0, 1] (NaN included), or −1. Fast enough to run
+ * on every in-place batch: when `a` is a view of the core's memory, the core's SIMD
+ * count_outside_unit_f32 answers whether any value is outside (≈ 0.5 % of a paper-size training
+ * step), and only then a plain loop finds which; any other array gets the plain loop.
+ */
+export function firstOutsideUnit(a: Float32Array, ctx?: HeadContext): number {
+  const n = a.length;
+  if (ctx?.memory && a.buffer === ctx.memory.buffer && ctx.k.count_outside_unit_f32(a.byteOffset, n) === 0) return -1;
+  for (let i = 0; i < n; i++) { const v = a[i]; if (!(v >= 0 && v <= 1)) return i; }
+  return -1;
 }

@@ -12,9 +12,13 @@ export const softmaxHead: HeadDef = {
     for (const k of Object.keys(cfg)) if (k !== 'type' && k !== 'size') throw new ConfigError(`config.head: the softmax head has no option '${k}'`);
     return { type: 'softmax', size, outputs: size, targetWidth: 1, targetType: 'i32', config: { type: 'softmax', size } };
   },
-  copyTargets(dst, src, _head, what) {
+  copyTargets(dst, src, head, what) {
+    // checked as numbers, before Int32Array would wrap them (2³² + 1 would become class 1);
+    // a label outside 0..classes−1 may stand on a masked row (checkTargets sees the mask)
     for (let i = 0; i < src.length; i++) {
-      if (!Number.isInteger(src[i])) throw new ValueError(`${what}[${i}] = ${src[i]} is not an integer class index`);
+      const v = src[i];
+      if (!Number.isInteger(v)) throw new ValueError(`${what}[${i}] = ${v} is not an integer class index`);
+      if (v < -2147483648 || v > 2147483647) throw new ValueError(`${what}[${i}] = ${v} is not a class index in 0..${head.outputs - 1} (outside the 32-bit range labels are stored in)`);
     }
     dst.set(src);
   },

@@ -30,6 +30,8 @@ export interface ResolvedHead {
 /** What a head may touch of the core: the kernels and views of memory. */
 export interface HeadContext {
   readonly k: Kernels;
+  /** The core's memory, when the context is a core (for range checks over its views). */
+  readonly memory?: WebAssembly.Memory;
   f32(ptr: Ptr, n: number): Float32Array;
   i32(ptr: Ptr, n: number): Int32Array;
 }

@@ -12,7 +12,14 @@
 // `pickle.load(f, encoding="latin1")` does), bytes/bytearray → Uint8Array, int → number
 // (FormatError beyond ±2⁵³), float → number, bool → boolean, None → null.
 // Objects reached twice through the memo are the same JavaScript object.
-import { FormatError } from '../errors.js';
+//
+// Bounds (bindings/io/limits.ts, PICKLE_LIMITS): the values created while decoding and the
+// values the result describes — an object the memo hands out n times counts n times, so a few
+// kilobytes of memo references cannot describe 10¹² steps for a consumer to walk — are counted
+// against maxValues; text numbers are refused by length before they are parsed (so parsing is
+// linear); memo indices and MARK nesting are bounded. Dict keys must be unique.
+import { FormatError, LimitError } from '../errors.js';
+import { PICKLE_LIMITS, limitError, resolveLimits, type PickleLimits } from './limits.js';
 
 export type PickleValue =
   | null
@@ -23,12 +30,7 @@ export type PickleValue =
   | PickleValue[]
   | { [key: string]: PickleValue };
 
-export interface PickleLimits {
-  /** Largest memo index accepted (default 10,000,000). */
-  maxMemo?: number;
-  /** Deepest MARK nesting accepted (default 10,000). */
-  maxMarks?: number;
-}
+export type { PickleLimits };
 
 /** Opcodes refused because they import or call Python objects, by byte value. */
 const REFUSED: Record<number, string> = {
@@ -38,6 +40,11 @@ const REFUSED: Record<number, string> = {
 };
 /** Known data opcodes this reader does not build (sets). */
 const UNSUPPORTED: Record<number, string> = { 0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET' };
+
+/** Per opcode byte: 1 refused (REFUSED), 2 unsupported (UNSUPPORTED), 0 otherwise. */
+const OP_KIND = new Uint8Array(256);
+for (const k of Object.keys(REFUSED)) OP_KIND[Number(k)] = 1;
+for (const k of Object.keys(UNSUPPORTED)) OP_KIND[Number(k)] = 2;
 
 const MARK = Symbol('mark');
 type Slot = PickleValue | typeof MARK;
@@ -51,8 +58,13 @@ const latin1 = (b: Uint8Array): string => {
 
 /** Decodes one pickle; the whole input must be consumed by STOP. */
 export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): PickleValue {
-  const maxMemo = limits.maxMemo ?? 10_000_000;
-  const maxMarks = limits.maxMarks ?? 10_000;
+  const lim = resolveLimits(PICKLE_LIMITS, limits, 'pickle');
+  const maxMemo = lim.maxMemo;
+  const maxMarks = lim.maxMarks;
+  const maxValues = lim.maxValues;
+  const maxChars = lim.maxNumberChars;
+  const maxContainers = lim.maxContainers;
+  let created = 0, containers = 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const stack: Slot[] = [];
@@ -84,7 +96,22 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
     pos = end + 1;
     return s;
   };
-  const push = (v: PickleValue): void => { stack.push(v); };
+  /** Pushes a value the opcode created (not one the memo or DUP hands out again). */
+  const push = (v: PickleValue): void => {
+    if (++created > maxValues) throw limitError('pickle', 'values', maxValues, 'maxValues');
+    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && ++containers > maxContainers) {
+      throw limitError('pickle', 'lists, tuples and dicts', maxContainers, 'maxContainers');
+    }
+    stack.push(v);
+  };
+  /** Objects handed out more than once (memo GET, DUP): the only ones that can be shared or
+   *  close a cycle. */
+  const shared = new Set<object>();
+  /** Pushes a value already counted (a memo reference, DUP). */
+  const pushAgain = (v: PickleValue): void => {
+    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) shared.add(v);
+    stack.push(v);
+  };
   const pop = (): PickleValue => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) bad('stack underflow');
     return stack.pop() as PickleValue;
@@ -112,6 +139,15 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
     if (!Number.isSafeInteger(n) || (typeof v === 'bigint' && BigInt(n) !== v)) bad(`integer ${v} is outside ±2^53`);
     return n;
   };
+  /** The line of a text number, refused by its length before it is decoded or parsed (BigInt
+   *  and regular expressions on millions of digits take seconds). */
+  const numberLine = (kind: string): string => {
+    const end = bytes.indexOf(0x0a, pos);
+    if (end >= 0 && end - pos > maxChars) {
+      throw new LimitError(`pickle: ${opName(op)} at byte ${opAt}: ${kind} of ${end - pos} characters is longer than the limit of ${maxChars} (the limit maxNumberChars)`, 'maxNumberChars', maxChars);
+    }
+    return line();
+  };
   const textInt = (s: string): number => {
     const m = /^\s*([+-]?[0-9]+)L?\s*$/.exec(s);
     if (!m) bad(`${JSON.stringify(s)} is not a decimal integer`);
@@ -136,6 +172,7 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   };
   const setItem = (d: { [k: string]: PickleValue }, k: PickleValue, v: PickleValue): void => {
     if (typeof k !== 'string') bad(`dict key ${describe(k)} is not a string (only str keys are supported)`);
+    if (Object.prototype.hasOwnProperty.call(d, k as string)) bad(`dict key ${JSON.stringify(k)} is set twice (a Python dict pickles each key once; the second would silently replace the first)`);
     Object.defineProperty(d, k as string, { value: v, enumerable: true, writable: true, configurable: true });
   };
   const newDict = (): { [k: string]: PickleValue } => Object.create(null);
@@ -144,7 +181,8 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
     if (pos >= bytes.length) { op = -1; bad('truncated: no STOP opcode'); }
     opAt = pos;
     op = bytes[pos++];
-    if (op in REFUSED) {
+    const kind = OP_KIND[op];
+    if (kind === 1) {
       let detail = '';
       if (op === 0x63 || op === 0x69) { // GLOBAL/INST: show "module name" without resolving it
         const end1 = bytes.indexOf(0x0a, pos), end2 = end1 < 0 ? -1 : bytes.indexOf(0x0a, end1 + 1);
@@ -154,7 +192,7 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
       }
       bad(`refused${detail}: this opcode imports or calls Python objects; only plain data (dict, list, tuple, str, bytes, int, float, bool, None) is read, and nothing is ever executed`);
     }
-    if (op in UNSUPPORTED) bad('sets are not supported');
+    if (kind === 2) bad('sets are not supported');
     switch (op) {
       case 0x80: { const v = u8(); if (v > 5) bad(`protocol ${v} is newer than 5`); break; } // PROTO
       case 0x95: u64(); break; // FRAME: a length hint only
@@ -163,32 +201,32 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
         if (stack.length !== 1) bad(`stack holds ${stack.length} values at STOP, expected 1`);
         if (pos !== bytes.length) { op = -1; bad(`${bytes.length - pos} trailing bytes after STOP`); }
         const result = stack[0] as PickleValue;
-        checkAcyclic(result);
+        checkDescribed(result, maxValues, shared);
         return result;
       }
       case 0x28: if (marks.length >= maxMarks) bad(`more than ${maxMarks} nested MARKs`); marks.push(stack.length); break; // MARK
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
-      case 0x32: push(top()); break; // DUP
+      case 0x32: pushAgain(top()); break; // DUP
       // --- constants and numbers
       case 0x4e: push(null); break; // NONE
       case 0x88: push(true); break; // NEWTRUE
       case 0x89: push(false); break; // NEWFALSE
       case 0x49: { // INT (text); I00 / I01 are False / True in protocol 0
-        const s = line();
+        const s = numberLine('an integer');
         push(s === '00' ? false : s === '01' ? true : textInt(s));
         break;
       }
-      case 0x4c: push(textInt(line())); break; // LONG (text, trailing L)
+      case 0x4c: push(textInt(numberLine('an integer'))); break; // LONG (text, trailing L)
       case 0x4a: push(i32()); break; // BININT
       case 0x4b: push(u8()); break; // BININT1
       case 0x4d: push(u16()); break; // BININT2
       case 0x8a: push(longBytes(take(u8()))); break; // LONG1
       case 0x8b: { const n = i32(); if (n < 0) bad(`negative length ${n}`); push(longBytes(take(n))); break; } // LONG4
       case 0x46: { // FLOAT (text)
-        const s = line().trim();
+        const s = numberLine('a float').trim();
         const v = s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity
-          : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : bad(`${JSON.stringify(s)} is not a float`);
+          : /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s) ? Number(s) : bad(`${JSON.stringify(s)} is not a float`);
         push(v as number);
         break;
       }
@@ -233,13 +271,13 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
         break;
       }
       // --- memo
-      case 0x70: memo.set(memoKey(textInt(line())), top()); break; // PUT
+      case 0x70: memo.set(memoKey(textInt(numberLine('an integer'))), top()); break; // PUT
       case 0x71: memo.set(memoKey(u8()), top()); break; // BINPUT
       case 0x72: memo.set(memoKey(u32()), top()); break; // LONG_BINPUT
       case 0x94: memo.set(memoKey(memo.size), top()); break; // MEMOIZE
-      case 0x67: push(memoGet(textInt(line()))); break; // GET
-      case 0x68: push(memoGet(u8())); break; // BINGET
-      case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
+      case 0x67: pushAgain(memoGet(textInt(numberLine('an integer')))); break; // GET
+      case 0x68: pushAgain(memoGet(u8())); break; // BINGET
+      case 0x6a: pushAgain(memoGet(u32())); break; // LONG_BINGET
       default: bad('unknown opcode');
     }
   }
@@ -317,22 +355,35 @@ function rawUnicodeEscape(s: string, bad: (m: string) => never): string {
   });
 }
 
-/** Refuses data that contains itself (possible through the memo), which would hang consumers. */
-function checkAcyclic(root: PickleValue): void {
+/** Refuses data that contains itself (possible through the memo), which would hang consumers,
+ *  and data that describes more than `max` values counting shared objects once per reference
+ *  (which would make a consumer's walk take forever). One pass over the distinct objects: an
+ *  object in `shared` (handed out again by the memo or DUP) has its described size computed
+ *  once and is the only kind that can close a cycle; every other object has one parent. */
+function checkDescribed(root: PickleValue, max: number, shared: Set<object>): void {
   const onPath = new Set<object>();
-  const done = new Set<object>();
-  const stack: { v: object; children: PickleValue[]; i: number }[] = [];
-  const enter = (v: PickleValue): void => {
-    if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return;
-    if (onPath.has(v)) throw new FormatError('pickle: the data contains itself (a cycle through the memo); only tree-shaped data is accepted');
-    if (done.has(v)) return;
-    onPath.add(v);
-    stack.push({ v, children: Array.isArray(v) ? v : Object.values(v), i: 0 });
+  const size = new Map<object, number>(); // described values of each finished shared object
+  const stack: { v: object; children: PickleValue[]; i: number; n: number }[] = [];
+  const tooMany = () => limitError('pickle', 'values described (an object the memo hands out n times counts n times)', max, 'maxValues');
+  /** Adds child v to the open frame (or starts a frame for it). */
+  const enter = (v: PickleValue, parent: { n: number } | undefined): void => {
+    if (typeof v !== 'object' || v === null || v instanceof Uint8Array) { if (parent && ++parent.n > max) throw tooMany(); return; }
+    if (shared.has(v)) {
+      if (onPath.has(v)) throw new FormatError('pickle: the data contains itself (a cycle through the memo); only tree-shaped data is accepted');
+      const known = size.get(v);
+      if (known !== undefined) { if (parent && (parent.n += known) > max) throw tooMany(); return; }
+      onPath.add(v);
+    }
+    stack.push({ v, children: Array.isArray(v) ? v : Object.values(v), i: 0, n: 1 });
   };
-  enter(root);
+  if (typeof root !== 'object' || root === null || root instanceof Uint8Array) return;
+  enter(root, undefined);
   while (stack.length > 0) {
     const f = stack[stack.length - 1];
-    if (f.i < f.children.length) enter(f.children[f.i++]);
-    else { onPath.delete(f.v); done.add(f.v); stack.pop(); }
+    if (f.i < f.children.length) { enter(f.children[f.i++], f); continue; }
+    stack.pop();
+    if (shared.has(f.v)) { onPath.delete(f.v); size.set(f.v, f.n); }
+    const parent = stack[stack.length - 1];
+    if (parent && (parent.n += f.n) > max) throw tooMany();
   }
 }

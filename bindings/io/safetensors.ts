@@ -11,8 +11,9 @@
 // FormatError naming the tensor and the rule for every way a file can be wrong. We write
 // "F32" only, header keys in sorted order, and pad the header with spaces so the data starts
 // 8-byte aligned; the output is byte-for-byte deterministic.
-import { FormatError, ShapeError, ValueError } from '../errors.js';
+import { FormatError, LimitError, ShapeError, ValueError } from '../errors.js';
 import { isJsonObject, parseJsonStrict, type JsonValue } from './json-strict.js';
+import { SAFETENSORS_LIMITS, limitError, resolveLimits, type SafetensorsLimits } from './limits.js';
 
 export interface Tensor {
   shape: number[];
@@ -25,14 +26,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-export interface SafetensorsLimits {
-  /** Largest header accepted, in bytes (default 100,000,000). */
-  maxHeaderBytes?: number;
-  /** Most tensors accepted (default 100,000). */
-  maxTensors?: number;
-  /** Most dimensions per tensor (default 16). */
-  maxRank?: number;
-}
+export type { SafetensorsLimits };
 
 const METADATA_KEY = '__metadata__';
 
@@ -47,20 +41,43 @@ const MAX_DIM = 2147483647;
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-interface Entry {
+/** One tensor of a header: its name, shape and byte range in the data buffer. */
+export interface SafetensorsEntry {
   name: string;
   shape: number[];
   begin: number;
   end: number;
+}
+type Entry = SafetensorsEntry;
+
+/** A checked header: the tensors (sorted by their data offsets, tiling the data buffer) and
+ *  the metadata, without any tensor data copied yet. */
+export interface SafetensorsHeader {
+  entries: SafetensorsEntry[];
+  metadata: Record<string, string>;
+  /** Byte offset of the data buffer in the file. */
+  dataStart: number;
 }
 
 const q = (s: string): string => JSON.stringify(s);
 
 /** Parses and fully validates a safetensors file; copies each tensor into its own Float32Array. */
 export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits = {}): SafetensorsFile {
-  const maxHeader = limits.maxHeaderBytes ?? 100_000_000;
-  const maxTensors = limits.maxTensors ?? 100_000;
-  const maxRank = limits.maxRank ?? 16;
+  return copyTensors(bytes, readSafetensorsHeader(bytes, limits));
+}
+
+/**
+ * Parses and validates everything but the tensor data: the header (counted while it is parsed:
+ * at most maxTensors entries, maxMetadataKeys metadata keys, nesting 8 and the few values each
+ * entry has, so a header of millions of tiny objects is refused after reading a fraction of it),
+ * each entry's dtype, shape and offsets, and that the tensors tile the data buffer.
+ */
+export function readSafetensorsHeader(bytes: Uint8Array, limits: SafetensorsLimits = {}): SafetensorsHeader {
+  const lim = resolveLimits(SAFETENSORS_LIMITS, limits, 'safetensors');
+  const maxHeader = lim.maxHeaderBytes;
+  const maxTensors = lim.maxTensors;
+  const maxRank = lim.maxRank;
+  const maxMetadataKeys = lim.maxMetadataKeys;
   const bad = (msg: string): never => { throw new FormatError(`safetensors: ${msg}`); };
 
   if (!(bytes instanceof Uint8Array)) throw new ValueError('decodeSafetensors: expected a Uint8Array');
@@ -69,7 +86,7 @@ export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits =
   const lenLo = view.getUint32(0, true);
   const lenHi = view.getUint32(4, true);
   const headerLen = lenHi * 4294967296 + lenLo; // exact up to 2^53
-  if (headerLen > maxHeader) bad(`header length ${headerLen} exceeds the limit of ${maxHeader} bytes`);
+  if (headerLen > maxHeader) throw new LimitError(`safetensors: header length ${headerLen} exceeds the limit of ${maxHeader} bytes (the limit maxHeaderBytes)`, 'maxHeaderBytes', maxHeader);
   if (headerLen > bytes.length - 8) bad(`header length ${headerLen} is larger than the ${bytes.length - 8} bytes after the length field (truncated file?)`);
   if (headerLen < 2) bad(`header length ${headerLen} is too small for a JSON object`);
 
@@ -80,7 +97,17 @@ export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits =
     return bad('header is not valid UTF-8');
   }
   if (text.charCodeAt(0) !== 0x7b) bad("header does not start with '{'");
-  const header = parseJsonStrict(text, { what: 'safetensors header', maxDepth: 8 });
+  // Every value a valid header can hold: per tensor its key, entry, 3 keys, dtype, shape with
+  // up to maxRank dimensions, offsets and their 2 numbers; the metadata's keys and strings.
+  const perTensor = 10 + Math.min(maxRank, 1e6);
+  const maxValues = 2 + (maxTensors + 1) * perTensor + 2 * maxMetadataKeys;
+  const header = parseJsonStrict(text, {
+    what: 'safetensors header', maxDepth: 8, maxValues, maxValuesLimit: 'maxTensors',
+    // maxTensors entries and __metadata__: one entry more means more than maxTensors tensors
+    items: [{ max: maxTensors + 1, what: 'tensors', limit: 'maxTensors', shown: maxTensors }],
+    // the arrays are shapes and offsets: one element past maxRank still gets the rank message
+    maxArrayItems: { max: Math.max(maxRank, 2) + 1, what: 'elements in one array (a shape has at most maxRank dimensions)', limit: 'maxRank' },
+  });
   if (!isJsonObject(header)) return bad('header is not a JSON object');
 
   const dataStart = 8 + headerLen;
@@ -93,13 +120,15 @@ export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits =
     if (name === METADATA_KEY) {
       if (!isJsonObject(value)) bad(`"${METADATA_KEY}" must be an object of strings`);
       const md = value as { [k: string]: JsonValue };
-      for (const k of Object.keys(md)) {
+      const keys = Object.keys(md);
+      if (keys.length > maxMetadataKeys) throw limitError('safetensors', 'metadata keys', maxMetadataKeys, 'maxMetadataKeys');
+      for (const k of keys) {
         if (typeof md[k] !== 'string') bad(`metadata value for key ${q(k)} is ${JSON.stringify(md[k])}, not a string`);
         Object.defineProperty(metadata, k, { value: md[k], enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
-    if (entries.length >= maxTensors) bad(`more than ${maxTensors} tensors`);
+    if (entries.length >= maxTensors) throw limitError('safetensors', 'tensors', maxTensors, 'maxTensors');
     if (name.length === 0) bad('a tensor has an empty name');
     if (!isJsonObject(value)) bad(`tensor ${q(name)}: entry is not an object`);
     const e = value as { [k: string]: JsonValue };
@@ -114,7 +143,7 @@ export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits =
     const shapeV = e.shape;
     if (!Array.isArray(shapeV)) bad(`tensor ${q(name)}: shape is missing or not an array`);
     const shapeA = shapeV as JsonValue[];
-    if (shapeA.length > maxRank) bad(`tensor ${q(name)}: rank ${shapeA.length} exceeds the limit of ${maxRank}`);
+    if (shapeA.length > maxRank) throw new LimitError(`safetensors: tensor ${q(name)}: rank ${shapeA.length} exceeds the limit of ${maxRank} (the limit maxRank)`, 'maxRank', maxRank);
     const shape: number[] = [];
     let elements = 1;
     for (let d = 0; d < shapeA.length; d++) {
@@ -156,8 +185,13 @@ export function decodeSafetensors(bytes: Uint8Array, limits: SafetensorsLimits =
     prev = en;
   }
   if (cursor !== dataLen) bad(`${dataLen - cursor} trailing bytes after the last tensor (data buffer is ${dataLen} bytes, tensors cover ${cursor})`);
+  return { entries, metadata, dataStart };
+}
 
-  // Everything checked: now copy.
+/** Copies the tensors of a checked header out of `bytes` (the same bytes it was read from). */
+export function copyTensors(bytes: Uint8Array, header: SafetensorsHeader): SafetensorsFile {
+  const { entries, metadata, dataStart } = header;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tensors = new Map<string, Tensor>();
   for (const en of entries) {
     const n = (en.end - en.begin) / 4;

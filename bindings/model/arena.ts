@@ -2,11 +2,12 @@
 //   params | grads (same layout) | 3 optimizer slots | packed weights | noise | rng | activations
 // The fixed regions are sized from the parameter table before any memory is touched; the
 // activation region is laid out again whenever the batch shape (T, B) changes. Sizes that
-// 32-bit memory cannot hold are refused with a MemoryError naming them.
-import type { Core } from '../wasm.js';
+// 32-bit memory cannot hold are refused with a MemoryError naming them, computed in doubles
+// before any memory is grown (and before the core's i32 size functions could overflow).
+import { MAX_MEMORY_BYTES, formatBytes, type Core } from '../wasm.js';
 import type { Ptr } from '../kernels.js';
 import { Bump, alignBytes, type Layout } from '../layout.js';
-import { MemoryError, ShapeError } from '../errors.js';
+import { KernelError, MemoryError, ShapeError } from '../errors.js';
 import type { ResolvedConfig } from './config.js';
 import { paramLayout, paramTable, type ParamSpec } from './params.js';
 
@@ -37,6 +38,55 @@ export interface ActPtrs {
   /** (T, B, I): ∂loss/∂x of layer 0 */ dx0: Ptr;
 }
 
+/** Floats of the core's packed_size(K, N): ceil(N/8) panels of 8 columns by K rows. */
+function packedSize(K: number, N: number): number { return Math.ceil(N / 8) * 8 * K; }
+
+/** Floats of the core's cell_packed_size(kind, I, H) (assembly/cell/*.ts), in doubles. */
+function cellPackedSize(kind: number, I: number, H: number): number {
+  if (kind === 0) return packedSize(I, H) + 2 * packedSize(H, H) + packedSize(H, I);
+  if (kind <= 2) return packedSize(I, 4 * H) + packedSize(H, 4 * H) + packedSize(4 * H, H) + packedSize(4 * H, I);
+  if (kind === 3) return packedSize(I, 2 * H) + packedSize(I, H) + packedSize(H, 3 * H) + packedSize(3 * H, H) + packedSize(2 * H, I) + packedSize(H, I);
+  return packedSize(I, 3 * H) + packedSize(H, 2 * H) + packedSize(H, H) + packedSize(2 * H, H) + packedSize(H, H) + packedSize(3 * H, I);
+}
+
+/** "a lstm model with hiddenSize 36, inputSize 88, 1 layer(s) and 88 outputs", for messages. */
+export function describeModelSize(c: ResolvedConfig): string {
+  return `a ${c.unit} model with hiddenSize ${c.hiddenSize}, inputSize ${c.inputSize}, ${c.layers} layer(s) and ${c.head.outputs} outputs`;
+}
+
+/**
+ * Bytes of WebAssembly memory a model of config `c` holds before any batch: everything below
+ * the activation region, laid out exactly as the Arena does, from `heapBase` (the core's; 0
+ * when there is no core yet, which undercounts by a few kilobytes). Plain doubles: no
+ * allocation, no kernel call, exact for any size.
+ */
+export function modelBytes(c: ResolvedConfig, heapBase = 0): number {
+  const table = paramTable(c), layout = paramLayout(table), H = c.hiddenSize, O = c.head.outputs;
+  const bump = new Bump(heapBase);
+  for (let r = 0; r < 5; r++) bump.take(layout.bytes);
+  let noiseBytes = 0;
+  for (let l = 0; l < c.layers; l++) {
+    bump.takeFloats(cellPackedSize(c.kind, l === 0 ? c.inputSize : H, H));
+    let off = 0;
+    for (const s of table) if (s.layer === l && s.noise) off += alignBytes(s.size * 4);
+    noiseBytes = Math.max(noiseBytes, off);
+  }
+  bump.takeFloats(packedSize(H, O));
+  bump.takeFloats(packedSize(O, H));
+  bump.take(noiseBytes);
+  bump.take(16);
+  return bump.next;
+}
+
+/** MemoryError, before anything is allocated, when a model of config `c` cannot fit in a
+ *  32-bit WebAssembly memory. */
+export function checkModelFits(c: ResolvedConfig, heapBase = 0): void {
+  const need = modelBytes(c, heapBase);
+  if (need > MAX_MEMORY_BYTES) {
+    throw new MemoryError(`${describeModelSize(c)} needs ${formatBytes(need)} of WebAssembly memory; a 32-bit WebAssembly memory holds at most ${formatBytes(MAX_MEMORY_BYTES)}`);
+  }
+}
+
 function checkedSize(n: number, what: string): number {
   if (!Number.isInteger(n) || n < 0) throw new MemoryError(`${what} does not fit a 32-bit element count`);
   return n;
@@ -60,6 +110,7 @@ export class Arena {
 
   constructor(core: Core, private readonly c: ResolvedConfig) {
     const k = core.k, H = c.hiddenSize, O = c.head.outputs;
+    checkModelFits(c, core.heapBase());
     this.table = paramTable(c);
     this.layout = paramLayout(this.table);
     const bump = new Bump(core.heapBase());
@@ -74,6 +125,7 @@ export class Arena {
       const I = l === 0 ? c.inputSize : H;
       const [W, U, bih, bhh] = (['W', 'U', 'bih', 'bhh'] as const).map((r) => find(l, r)!), peep = find(l, 'peep');
       const packedFloats = checkedSize(k.cell_packed_size(c.kind, I, H), `the packed weights of layer ${l}`);
+      if (packedFloats !== cellPackedSize(c.kind, I, H)) throw new KernelError(`the packed weights of layer ${l}: the core says ${packedFloats} floats, the size check computed ${cellPackedSize(c.kind, I, H)}`);
       let off = 0;
       const noisy = this.table.filter((s) => s.layer === l && s.noise).map((s) => {
         const at = off;
@@ -96,7 +148,8 @@ export class Arena {
     for (const L of this.layers) for (const n of L.noisy) n.dst += noise;
     this.rng = bump.take(16);
     this.actsBase = bump.next;
-    core.ensureBytes(this.actsBase, `a ${c.unit} model with hiddenSize ${H}, inputSize ${c.inputSize}, ${c.layers} layer(s) and ${O} outputs`);
+    if (this.actsBase !== modelBytes(c, core.heapBase())) throw new KernelError(`the arena of ${describeModelSize(c)} ends at byte ${this.actsBase}, the size check computed ${modelBytes(c, core.heapBase())}`);
+    core.ensureBytes(this.actsBase, describeModelSize(c));
     k.fill_f32(this.params, (this.actsBase - this.params) / 4, 0);
   }
 

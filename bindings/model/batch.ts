@@ -3,6 +3,7 @@
 // is refused with a ShapeError/ValueError naming the array and the element.
 import { EmptyError, ShapeError, ValueError, assertFinite } from '../errors.js';
 import { getHead } from '../head/registry.js';
+import { firstOutsideUnit } from '../head/check.js';
 import type { HeadContext } from '../head/types.js';
 import type { ResolvedConfig } from './config.js';
 import type { Batch, BatchViews } from './types.js';
@@ -50,7 +51,9 @@ export function copyBatch(ctx: HeadContext, c: ResolvedConfig, batch: Batch, v: 
 /** Checks a batch a batcher wrote into the arena views in place. */
 export function checkViews(ctx: HeadContext, c: ResolvedConfig, B: number, v: BatchViews): void {
   checkFinite(ctx, v.x, 'batch x');
-  checkFinite(ctx, v.mask, 'batch mask');
+  // the mask in [0, 1], as copyBatch checks (NaN and Infinity are outside it too)
+  const m = firstOutsideUnit(v.mask, ctx);
+  if (m >= 0) throw new ValueError(`batch mask[${m}] = ${v.mask[m]} (t=${Math.floor(m / B)}, b=${m % B}) must be in [0, 1]`);
   getHead(c.head.type).checkTargets(ctx, v.y, v.mask, B, c.head, 'batch y');
 }
 

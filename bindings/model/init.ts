@@ -3,6 +3,21 @@
 // output layer are drawn like the input weights. Everything is seeded.
 
 import type { Rng } from '../data/rng.js';
+import { ConfigError } from '../errors.js';
+import type { ResolvedConfig } from './config.js';
+
+/** Largest hidden size a new model draws orthogonal recurrent blocks for. Gram–Schmidt costs
+ *  2·H³ flops per gate block, about 24 s at H = 2048 here and half an hour at the allowed
+ *  maximum of 8192; above this a new model needs recurrentInit 'uniform' (a model loaded from a
+ *  file is not initialised, so any size loads). */
+export const MAX_ORTHOGONAL_HIDDEN = 2048;
+
+/** Refuses (ConfigError) an initialisation that would take minutes: see MAX_ORTHOGONAL_HIDDEN. */
+export function checkInitCost(c: ResolvedConfig): void {
+  if (c.recurrentInit === 'orthogonal' && c.hiddenSize > MAX_ORTHOGONAL_HIDDEN) {
+    throw new ConfigError(`config.hiddenSize ${c.hiddenSize} is above ${MAX_ORTHOGONAL_HIDDEN}, the largest size drawn with orthogonal recurrent blocks (Gram–Schmidt costs O(H³): minutes at this size); set recurrentInit: 'uniform' for a larger new model`);
+  }
+}
 
 /** An n×n orthogonal matrix (row-major, f64): modified Gram–Schmidt on a Gaussian matrix,
  *  with the sign convention that makes it Haar-distributed. */

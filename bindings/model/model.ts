@@ -6,17 +6,17 @@ import type { Core, BuildKind } from '../wasm.js';
 import { ConfigError, DisposedError, ShapeError, assertFinite } from '../errors.js';
 import { resolveConfig, publicConfig, type ResolvedConfig } from './config.js';
 import { recurrentParamCount, type ParamSpec } from './params.js';
-import { Arena, type ActPtrs } from './arena.js';
+import { Arena, checkModelFits, type ActPtrs } from './arena.js';
 import { checkDims, checkStates, checkViews, copyBatch, type States } from './batch.js';
 import { backward, forward, headLoss, headOutputs, packWeights } from './compute.js';
 import { toFileOrientation, fromFileOrientation } from './torch.js';
-import { fillOrthogonalBlocks } from './init.js';
+import { fillOrthogonalBlocks, checkInitCost } from './init.js';
 import { Stream } from './stream.js';
 import { sampleModel, type SampleOptions, type SampleResult } from '../generate/sample.js';
 import { Rng } from '../data/rng.js';
 import { resolveOptimizer, type OptimizerConfig, type ResolvedOptimizer } from '../optim/optimizer.js';
 import { applyUpdate } from '../optim/step.js';
-import type { Batch, BatchViews, DataInfo, ForwardResult, LossResult, ModelConfig, SlotLosses, TrainOptions, TrainResult, TrainTarget } from './types.js';
+import type { Batch, BatchViews, DataInfo, ForwardResult, LossResult, ModelConfig, SlotLosses, TargetArray, TrainOptions, TrainResult, TrainTarget } from './types.js';
 
 export { Stream };
 export type { TrainOptions, TrainResult, ForwardResult };
@@ -28,7 +28,11 @@ function checkClip(clip: number | undefined): void {
   if (clip !== undefined && !(clip > 0 && Number.isFinite(clip))) throw new ConfigError(`clipNorm must be a positive number, got ${clip}`);
 }
 
-export class Model implements TrainTarget {
+/** `Y`, the array type of batchViews(T, B).y, is only a compile-time label: createModel infers it
+ *  from a config's head type (Float32Array for 'bernoulli' and 'mog', Int32Array for 'softmax'),
+ *  and a model whose head is not known statically (loadModel, a `ModelConfig` variable) has
+ *  either. */
+export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
   readonly config: ResolvedConfig;
   /** How the data were prepared (normalisation etc.); saved in and loaded from model files. */
   data?: DataInfo;
@@ -43,14 +47,19 @@ export class Model implements TrainTarget {
   /** Initial states for the next forward (a caller's batch or a stream step). */
   private pendingStates: States = {};
 
-  constructor(config: ModelConfig, core: Core) {
+  /** `opts.initParams: false` (for a model whose every parameter is set next, e.g. from a
+   *  file) leaves the parameters at zero instead of drawing them. */
+  constructor(config: ModelConfig, core: Core, opts: { initParams?: boolean } = {}) {
     this.config = resolveConfig(config);
+    const init = opts.initParams ?? true;
+    checkModelFits(this.config, core.heapBase()); // memory first: the more basic refusal
+    if (init) checkInitCost(this.config);
     this.core = core;
     this.arena = new Arena(core, this.config);
     for (const s of this.arena.table) this.specByName.set(s.name, s);
     const seed = BigInt(this.config.seed);
     core.k.rng_seed(this.arena.rng, Number(seed & 0xffffffffn), Number(seed >> 32n));
-    this.initParams();
+    if (init) this.initParams();
   }
 
   private get live(): Core {
@@ -116,14 +125,15 @@ export class Model implements TrainTarget {
 
   /** Fresh views of the arena's batch buffers for (T, B), for a batcher to fill in place:
    *  x (T, B, I), y (T, B, target width) floats or (T, B) labels, mask (T, B). */
-  batchViews(T: number, B: number): BatchViews {
+  batchViews(T: number, B: number): BatchViews<Y> {
     checkDims(this.config, T, B);
     const a = this.acts(T, B), c = this.config, core = this.live, N = T * B;
-    return {
+    const views: BatchViews = {
       x: core.f32(a.x, N * c.inputSize),
       y: c.head.targetType === 'i32' ? core.i32(a.y, N) : core.f32(a.y, N * c.head.targetWidth),
       mask: core.f32(a.mask, N),
     };
+    return views as BatchViews<Y>;
   }
 
   /** Copies a Batch into the arena after checking every shape and value. */

@@ -5,7 +5,22 @@ export type Unit = 'tanh' | 'lstm' | 'gru';
 /** A registered head type (bindings/head/registry.ts): 'bernoulli' and 'softmax' are built in. */
 export type HeadType = 'bernoulli' | 'softmax' | (string & {});
 
-export interface ModelConfig {
+/** The element type of a batch's targets y: floats (bernoulli, mog, …) or int32 class indices
+ *  (softmax). */
+export type TargetArray = Float32Array | Int32Array;
+
+/** The targets' array type of a head type known when type-checking: Float32Array for the float
+ *  heads built in ('bernoulli', 'mog'), Int32Array for 'softmax'; for any other type (a head
+ *  registered at run time) or one not known statically (a plain `ModelConfig`), either. */
+export type TargetArrayOf<H extends HeadType> =
+  [H] extends [never] ? TargetArray
+  : H extends 'bernoulli' | 'mog' ? Float32Array
+  : H extends 'softmax' ? Int32Array
+  : TargetArray;
+
+/** A model's configuration. `H` is the head type as the compiler sees it (a literal such as
+ *  'bernoulli' in an object literal), which is how createModel types batchViews(T, B).y. */
+export interface ModelConfig<H extends HeadType = HeadType> {
   unit: Unit;
   /** LSTM only: the paper's diagonal peepholes (default false = PyTorch/Keras LSTM). */
   peepholes?: boolean;
@@ -19,7 +34,7 @@ export interface ModelConfig {
   /** Output head: independent sigmoids ('bernoulli', targets in [0,1]), a softmax over
    *  `size` classes ('softmax', targets are class indices), or another registered head with
    *  its own options. */
-  head: HeadConfig & { type: HeadType };
+  head: HeadConfig & { type: H };
   /** Seed of the parameter initialisation (default 1). */
   seed?: number;
   /** Recurrent matrices: one orthogonal block per gate (default; the paper's code) or
@@ -57,8 +72,10 @@ export interface LossResult {
   frames: number;
 }
 
-/** The batch buffers a batcher fills in place: x (T, B, I), y (T, B, target width), mask (T, B). */
-export interface BatchViews { x: Float32Array; y: Float32Array | Int32Array; mask: Float32Array }
+/** The batch buffers a batcher fills in place: x (T, B, I), y (T, B, target width), mask (T, B).
+ *  `Y` is y's array type: Float32Array for float targets, Int32Array for class indices (see
+ *  {@link TargetArrayOf}); either when the head is not known statically. */
+export interface BatchViews<Y extends TargetArray = TargetArray> { x: Float32Array; y: Y; mask: Float32Array }
 
 export interface TrainOptions {
   /** Rescale the gradient to this global L2 norm whenever it is larger (default: no clipping). */

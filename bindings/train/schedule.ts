@@ -1,7 +1,7 @@
 // The epoch-level bookkeeping of training: the learning-rate schedule, early stopping on the
 // validation NLL, the best parameters, the time limit and the records. The loop (loop.ts) only
 // runs the batches. Platform-neutral.
-import { ConfigError } from '../errors.js';
+import { ConfigError, DivergedError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 
@@ -33,6 +33,12 @@ export interface TrainConfig {
    *  batch is left out, nothing changes) and go on, stopping as 'stop' does only after
    *  MAX_SKIPPED_IN_A_ROW diverged updates in a row. */
   onDiverge?: 'throw' | 'stop' | 'skip';
+  /** A finite blow-up: an epoch whose validation NLL (per predicted frame) is above this, or
+   *  not finite, counts as a divergence after its record is kept (it is never the best epoch),
+   *  and onDiverge says what follows: a DivergedError ('throw'), or the run ends on the best
+   *  parameters with `stopped: 'diverged'` ('stop', 'skip'). Off by default; blowUpNll(head)
+   *  (divergence.ts) gives a bound per head. */
+  divergeAboveNll?: number;
   /** σ of weight noise during the epochs' evaluations (default 0: clean weights; the released
    *  code appears to monitor with noise on — an ablation). The draws advance the noise stream. */
   evalWeightNoise?: number;
@@ -118,6 +124,9 @@ export class TrainSchedule {
       throw new ConfigError(`onDiverge must be 'throw', 'stop' or 'skip', got ${JSON.stringify(cfg.onDiverge)}`);
     }
     if (cfg.noiseDecayTo !== undefined && !(cfg.noiseDecayTo >= 0 && cfg.noiseDecayTo <= 1)) throw new ConfigError(`noiseDecayTo must be in [0, 1], got ${cfg.noiseDecayTo}`);
+    if (cfg.divergeAboveNll !== undefined && !(typeof cfg.divergeAboveNll === 'number' && cfg.divergeAboveNll > 0 && Number.isFinite(cfg.divergeAboveNll))) {
+      throw new ConfigError(`divergeAboveNll must be a positive finite number, got ${cfg.divergeAboveNll}`);
+    }
     if (cfg.evalWeightNoise !== undefined && !(cfg.evalWeightNoise >= 0 && Number.isFinite(cfg.evalWeightNoise))) throw new ConfigError(`evalWeightNoise must be a non-negative number, got ${cfg.evalWeightNoise}`);
     this.updateOptions = { clipNorm: cfg.clipNorm, weightNoise: cfg.weightNoise, clipMode: cfg.clipMode };
     model.setOptimizer(cfg.optimizer);
@@ -142,9 +151,12 @@ export class TrainSchedule {
     return seconds;
   }
 
-  /** Records epoch e; returns true when training should stop. */
+  /** Records epoch e; returns true when training should stop. Throws DivergedError (after the
+   *  record) when the validation NLL is above cfg.divergeAboveNll or not finite. */
   endEpoch(e: number, r: { loss: number; frames: number; seconds: number; validNll: number; trainNll: number; validNllSeq?: number; trainNllSeq?: number }): boolean {
-    const isBest = r.validNll < this.best.nll;
+    const bound = this.cfg.divergeAboveNll;
+    const blownUp = bound !== undefined && !(r.validNll <= bound);
+    const isBest = !blownUp && r.validNll < this.best.nll;
     if (isBest) this.best = { epoch: e, nll: r.validNll, params: this.model.snapshotParams() };
     const rec: EpochRecord = {
       epoch: e, trainNll: r.trainNll, trainLossNoisy: r.loss / r.frames, validNll: r.validNll, trainNllSeq: r.trainNllSeq ?? NaN, validNllSeq: r.validNllSeq ?? NaN,
@@ -152,6 +164,10 @@ export class TrainSchedule {
     };
     this.history.push(rec);
     this.cfg.onEpoch?.(rec);
+    if (blownUp) {
+      const what = Number.isFinite(r.validNll) ? `${r.validNll.toFixed(1)} nats per frame, above the bound of ${bound!.toFixed(1)}` : `is ${r.validNll}`;
+      throw new DivergedError(`epoch ${e + 1} blew up: validation NLL ${what}`);
+    }
     if (e - this.best.epoch >= this.patience) { this.stopped = 'patience'; return true; }
     if (this.trainTime >= this.timeLimit) { this.stopped = 'time'; return true; }
     return false;

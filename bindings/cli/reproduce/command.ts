@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { ORIGINAL_BASE_URL } from '../../data/download-node.js';
+import { ConfigError } from '../../errors.js';
 import { int, num, intList, nameList, hiddenList, range, numPair } from '../parse.js';
 import { DATASET_CHOICES, REPRODUCE_DEFAULTS, SPEECH_DEFAULTS, UNIT_KEYS, defaultOptions, type ReproduceOptions } from './options.js';
 import { reproduce } from './index.js';
@@ -69,11 +70,17 @@ export function registerReproduce(program: Command): Command {
     .option('--out <dir>', 'output folder (one subfolder per data set; rerun the same command to resume)', 'reproduce-results')
     .option('--report-only', 'write the tables and plots from the finished trials, train nothing', false)
     .option('--save-models', 'also save each trial\'s best model as <out>/<dataset>/models/<id>.safetensors (for eval and sample)', false)
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bars', 'log', 'none']).default('auto'))
+    .addOption(new Option('--progress <mode>', 'progress display: auto = bars on a terminal, else a line per finished trial; log = also a line per start and epoch').choices(['auto', 'bars', 'log', 'none']).default('auto'))
+    .option('--verbose', 'a line per epoch of every trial (--progress log)', false)
+    .addHelpText('after', '\nExit codes: 0 done (a diverged trial is a result of the grid); 1 a bad option, folder or data set (one\nline: gatedrnn: <Error> (<code>): what is wrong, before any work), or some trials failed (the\nfinished ones are saved; rerun to retry).')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       // the command that trains (a --report-only rerun of it names the same run)
       const argv = process.argv.slice(2).filter((a) => a !== '--report-only');
-      const { lrLogRange, ...given } = opts as Record<string, unknown> & { lrLogRange: [number, number] };
+      const { lrLogRange, verbose, ...given } = opts as Record<string, unknown> & { lrLogRange: [number, number]; verbose: boolean };
+      if (verbose) {
+        if (given.progress !== 'auto' && given.progress !== 'log') throw new ConfigError(`--verbose is --progress log; it cannot go with --progress ${String(given.progress)}`);
+        given.progress = 'log';
+      }
       [given.lrLogMin, given.lrLogMax] = lrLogRange;
       // speech has its own defaults for the options the user did not set (options.ts)
       if (given.dataset === 'speech') for (const k of Object.keys(SPEECH_DEFAULTS)) if (cmd.getOptionValueSource(k) === 'default') delete given[k];

@@ -9,11 +9,12 @@
 // numbers beside ours and every trial), and `curves-epochs.svg` / `curves-seconds.svg`
 // (Figures 2–3); `<out>/README.md` sums up every data set found in the output folder (write.ts).
 // The options and their defaults are in options.ts, the command line in command.ts.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { GatedRnnError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/file-node.js';
+import { ConfigError, GatedRnnError } from '../../errors.js';
+import { removeStaleTemps, writeFileAtomic } from '../../io/file-node.js';
+import { checkInputFolder, checkOutputFolder } from '../checks.js';
 import type { TrialResult, TrialSpec } from '../../experiment/trial.js';
 import { rungEpochs, rungSpec, survivors } from './halving.js';
 import { checkOptions, datasetList, type ReproduceOptions } from './options.js';
@@ -38,8 +39,10 @@ export class TrialFailedError extends GatedRnnError { constructor(m: string) { s
 export async function reproduce(o: ReproduceOptions): Promise<DatasetOutcome[]> {
   checkOptions(o);
   const names = datasetList(o.dataset);
+  await checkPaths(o);
   const out = resolve(o.out);
   await mkdir(out, { recursive: true });
+  await removeStaleTemps(out);
   const url = workerScript(o);
   const outcomes: DatasetOutcome[] = [];
   await withWorkers(async (active) => {
@@ -51,12 +54,27 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetOutcome[]> 
   return outcomes;
 }
 
+/** The folders, before any data is read: --out (and --cache) can be created or written, --midi
+ *  and --wav are folders, and --data is not a file (a missing one is fine: the data set is then
+ *  looked for in the download cache). */
+async function checkPaths(o: ReproduceOptions): Promise<void> {
+  await checkOutputFolder(o.out, '--out');
+  if (o.cache !== undefined) await checkOutputFolder(o.cache, '--cache');
+  if (o.midi !== undefined) await checkInputFolder(o.midi, '--midi');
+  if (o.wav !== undefined) await checkInputFolder(o.wav, '--wav');
+  if (o.data !== undefined) {
+    const st = await stat(o.data).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new ConfigError(`--data ${o.data} is a file, not a folder`);
+  }
+}
+
 async function reproduceDataset(name: string, o: ReproduceOptions, out: string, url: URL, active: Set<Worker>): Promise<DatasetOutcome> {
   const started = new Date();
   const t0 = performance.now();
   const data = await loadReproduceData(name, o);
   const dir = join(out, name);
   await mkdir(join(dir, 'trials'), { recursive: true });
+  for (const d of [dir, join(dir, 'trials'), join(dir, 'models')]) await removeStaleTemps(d);
   const workersFor = (n: number) => (o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
   const modelDir = o.saveModels ? join(dir, 'models') : undefined;
   if (modelDir && !o.reportOnly) await mkdir(modelDir, { recursive: true });

@@ -16,6 +16,7 @@ import { PIANO_ROLL_DATASETS } from '../../data/load-node.js';
 import { PAPER_RMSPROP } from '../../optim/optimizer.js';
 import type { BuildKind } from '../../wasm.js';
 import { PAPER_UNITS } from '../../experiment/paper.js';
+import { MAX_HIDDEN_SIZE } from '../../model/config.js';
 
 /** The paper's four data sets, in the order of its Table 2 rows here. */
 export const REAL_DATASETS = Object.keys(PIANO_ROLL_DATASETS);
@@ -166,6 +167,35 @@ export function checkOptions(o: ReproduceOptions): void {
   if (o.forgetBias !== undefined && !Number.isFinite(o.forgetBias)) throw new ConfigError(`--forget-bias must be a finite number, got ${o.forgetBias}`);
   if (o.noiseDecayTo !== undefined && !(o.noiseDecayTo >= 0 && o.noiseDecayTo <= 1)) throw new ConfigError(`--noise-decay-to must be in [0, 1], got ${o.noiseDecayTo}`);
   if (o.onDiverge !== undefined && o.onDiverge !== 'stop' && o.onDiverge !== 'skip') throw new ConfigError(`--on-diverge must be stop or skip, got ${o.onDiverge}`);
+  // the rest of the options, before any data is read or any trial starts
+  for (const [k, v] of Object.entries(o.hidden)) if (v > MAX_HIDDEN_SIZE) throw new ConfigError(`--hidden ${k}: at most ${MAX_HIDDEN_SIZE} units, got ${v}`);
+  if (o.workers > 256) throw new ConfigError(`--workers must be an integer in 0..256, got ${o.workers}`);
+  if (!(Number.isFinite(o.lrLogMin) && Number.isFinite(o.lrLogMax))) throw new ConfigError(`--lr-log-range must be finite, got ${o.lrLogMin},${o.lrLogMax}`);
+  if (!(o.lrLogMax <= Math.log(1e3))) throw new ConfigError(`--lr-log-range: the largest learning rate exp(${o.lrLogMax}) is above the optimizers' limit of 1000`);
+  posInt(o.lrSeed, '--lr-seed', 0);
+  if (!(o.syntheticLength[0] >= 2 && o.syntheticLength[0] <= o.syntheticLength[1])) throw new ConfigError(`--synthetic-length needs 2 ≤ min ≤ max, got ${o.syntheticLength.join(',')}`);
+  if (!(Number.isFinite(o.clip) && Number.isFinite(o.noise) && Number.isFinite(o.trialSeconds))) throw new ConfigError('--clip, --noise and --trial-seconds must be finite numbers');
+  if (o.optimizer !== 'adam') {
+    // the RMSProp settings, as the optimizer will check them in every trial (optim/optimizer.ts)
+    const inRange = (v: number, what: string, lo: number, hi: number, hiOpen: boolean) => {
+      if (!(Number.isFinite(v) && v >= lo && (hiOpen ? v < hi : v <= hi))) throw new ConfigError(`${what} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
+    };
+    inRange(o.rmsDecay, '--rms-decay', 0, 1, true);
+    inRange(o.momentum, '--momentum', 0, 1, true);
+    inRange(o.rmsEps, '--rms-eps', 0, 1, false);
+    inRange(o.rmsFloor, '--rms-floor', 0, 1e3, false);
+    if (o.rmsEps === 0 && o.rmsFloor === 0) throw new ConfigError('--rms-eps and --rms-floor cannot both be 0 (a zero gradient would divide 0 by 0)');
+  }
+  if (o.halvingEta !== undefined && o.schedule !== 'halving') throw new ConfigError('--halving-eta is for --schedule halving');
+  if (o.midi !== undefined && o.dataset !== 'midi') throw new ConfigError(`--midi is for --dataset midi (the data set is ${o.dataset})`);
+  if (o.wav !== undefined && o.dataset !== 'speech') throw new ConfigError(`--wav is for --dataset speech (the data set is ${o.dataset})`);
+  if (o.download && !REAL_DATASETS.includes(o.dataset) && o.dataset !== 'all') throw new ConfigError(`--download fetches the paper's four data sets (${REAL_DATASETS.join(', ')}, all), not ${o.dataset}`);
+  if (o.downloadUrl !== undefined) {
+    let u: URL | undefined;
+    try { u = new URL(o.downloadUrl); } catch { /* below */ }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(`--download-url ${o.downloadUrl} is not an http(s) URL`);
+  }
+  if (o.progress !== 'auto' && o.progress !== 'bars' && o.progress !== 'log' && o.progress !== 'none') throw new ConfigError(`--progress must be auto, bars, log or none, got ${o.progress}`);
 }
 
 /** The data sets named by --dataset. */

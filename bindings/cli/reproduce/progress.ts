@@ -1,5 +1,6 @@
 // Progress of a grid on stderr: a bar per running trial and one for the grid (on a terminal),
-// or one log line per start, epoch and finish (otherwise), or nothing.
+// or one line per finished trial (otherwise), or with --progress log (--verbose) one log line
+// per start, epoch and finish, or nothing.
 import cliProgress from 'cli-progress';
 import type { TrialSpec, TrialResult, TrialEpoch } from '../../experiment/trial.js';
 import type { ReproduceOptions } from './options.js';
@@ -17,6 +18,8 @@ export class Progress {
   private readonly multi?: cliProgress.MultiBar;
   private readonly overall?: cliProgress.SingleBar;
   private readonly log: boolean;
+  /** Only the finish line of each trial (auto mode, not on a terminal). */
+  private readonly brief: boolean;
   private readonly t0 = performance.now();
   private finished = 0;
   private finishedSeconds = 0;
@@ -25,7 +28,8 @@ export class Progress {
   constructor(private readonly dataset: string, private readonly total: number, private readonly skipped: number, private readonly workers: number, mode: ReproduceOptions['progress']) {
     const tty = process.stderr.isTTY === true;
     const bars = mode === 'bars' || (mode === 'auto' && tty);
-    this.log = mode === 'log' || (mode === 'auto' && !tty);
+    this.log = mode === 'log';
+    this.brief = mode === 'auto' && !tty;
     if (bars) {
       this.multi = new cliProgress.MultiBar({
         format: '{name} |{bar}| {info}', barsize: 24, hideCursor: true, clearOnComplete: false, stopOnComplete: false,
@@ -77,6 +81,7 @@ export class Progress {
           ? `done  ${this.dataset}/${spec.id} lr ${spec.lr.toExponential(2)}: valid ${fmtN(r.bestValidNll)} test ${fmtN(r.testNll)} after ${r.history.length} epochs (${r.stopped}, ${r.seconds.toFixed(0)} s)`
           : `FAILED ${this.dataset}/${spec.id}: ${error}`;
         if (this.multi) this.multi.log(msg + '\n');
+        if (this.brief) process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
         this.say(msg);
         this.overall?.update(this.skipped + this.finished, { info: this.overallInfo() });
       },

@@ -52,7 +52,7 @@ describe('a bad batch', () => {
   it.each([
     ['a worker\'s shard (x)', 'x', (T - 1) * B * IO + (B - 1) * IO + 2, /batch x: element \d+ is NaN.*replica 1/],
     ['the main thread\'s shard (x)', 'x', 3, /batch x: element 3 is NaN/],
-    ['a worker\'s shard (mask)', 'mask', 2 * B + 6, /batch mask: element \d+ is Infinity.*replica 1/],
+    ['a worker\'s shard (mask)', 'mask', 2 * B + 6, /batch mask\[\d+\] = Infinity .*must be in \[0, 1\].*replica 1/],
   ] as const)('in %s: ValueError, parameters unchanged, trainer still usable', async (_, key, at, msg) => {
     const { m, pt } = await setup();
     try {

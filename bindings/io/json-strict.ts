@@ -132,7 +132,7 @@ export function parseJsonStrict(text: string, options: JsonParseOptions = {}): J
     if (!m || m[0].length === 0) fail('bad number');
     i += m![0].length;
     const v = Number(m![0]);
-    if (!Number.isFinite(v)) fail(`number ${m![0]} is out of range`);
+    if (!Number.isFinite(v)) fail(`number ${m![0].length > 40 ? `${m![0].slice(0, 20)}… (${m![0].length} characters)` : m![0]} is out of range`);
     return v;
   };
 

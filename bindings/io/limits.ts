@@ -78,21 +78,24 @@ export const PIANO_ROLL_FILE_LIMITS: Readonly<Required<PianoRollFileLimits>> = O
 
 /** Bounds of the pickle reader (decodePickle). */
 export interface PickleLimits {
-  /** Largest memo index (default 10,000,000). */
+  /** Largest memo index (default 2,000,000: the real music pickles memoise under 500,000
+   *  objects; a memo of 2 M entries is about 100 MB). */
   maxMemo?: number;
   /** Deepest MARK nesting (default 10,000). */
   maxMarks?: number;
   /** Most values the result describes, counting a value every time it is reached: an object
-   *  the memo hands out n times counts n times (default 25,000,000). */
+   *  the memo hands out n times counts n times, while decoding (each push, DUP and memo GET)
+   *  and over the result (default 10,000,000; the largest real set describes 1.75 M). */
   maxValues?: number;
-  /** Most lists, tuples and dicts created (default 5,000,000). */
+  /** Most lists, tuples and dicts created or handed out again by the memo or DUP (default
+   *  5,000,000). */
   maxContainers?: number;
   /** Longest text number (INT, LONG, FLOAT, memo indices of PUT/GET), in characters
    *  (default 64; Python writes at most 24 for a float). */
   maxNumberChars?: number;
 }
 export const PICKLE_LIMITS: Readonly<Required<PickleLimits>> = Object.freeze({
-  maxMemo: 10_000_000, maxMarks: 10_000, maxValues: 25_000_000, maxContainers: 5_000_000, maxNumberChars: 64,
+  maxMemo: 2_000_000, maxMarks: 10_000, maxValues: 10_000_000, maxContainers: 5_000_000, maxNumberChars: 64,
 });
 
 /** Bounds of one MIDI file (midiToNoteSequence, loadMidiFolder). */

@@ -109,7 +109,13 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   const shared = new Set<object>();
   /** Pushes a value already counted (a memo reference, DUP). */
   const pushAgain = (v: PickleValue): void => {
-    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) shared.add(v);
+    // a reference describes its object once more: counted now, so that millions of DUPs or
+    // GETs cannot grow the stack past the budget before the result is measured at STOP
+    if (++created > maxValues) throw limitError('pickle', 'values (a value the memo or DUP hands out again counts again)', maxValues, 'maxValues');
+    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
+      if (++containers > maxContainers) throw limitError('pickle', 'lists, tuples and dicts (a reference handed out again counts again)', maxContainers, 'maxContainers');
+      shared.add(v);
+    }
     stack.push(v);
   };
   const pop = (): PickleValue => {

@@ -4,6 +4,7 @@
 // `reproduce` has its own grid display (reproduce/progress.ts).
 import cliProgress from 'cli-progress';
 import type { EpochRecord } from '../train/trainer.js';
+import { f } from '../report/format.js';
 
 export type ProgressMode = 'bar' | 'epochs' | 'none';
 
@@ -13,7 +14,8 @@ export function progressMode(verbose: boolean | undefined): ProgressMode {
   return process.stderr.isTTY === true ? 'bar' : 'none';
 }
 
-export function fmt(x: number, d = 2): string { return Number.isFinite(x) ? x.toFixed(d) : '—'; }
+/** x with d decimals, or '—' (the reports' formatter). */
+export const fmt = f;
 
 /** The progress of one training run: `epochs` at most, `seconds` of training at most. */
 export class RunProgress {

@@ -5,7 +5,7 @@
 import { instantiateCore, RELAXED_PROBE, type BuildKind, type Core } from './wasm.js';
 import { ConfigError, CoreLoadError } from './errors.js';
 import { Model } from './model/model.js';
-import { parseModelFile, modelFromParsed } from './model/file.js';
+import { parseModelFile, modelFromParsed, type ModelFileOptions } from './model/file.js';
 import type { ModelConfig } from './model/types.js';
 
 /** The builds shipped next to dist/browser.js and embedded in the inline module; the debug
@@ -170,8 +170,8 @@ export function browserApi<O extends BrowserCoreOptions>(entry: string, defaultC
       return new Model(config, await coreFor(opts, entry, defaultCore, fetchFrom));
     },
     // The file is parsed before any core is loaded, so a bad file fails fast (and offline).
-    async modelFromSafetensors(bytes: Uint8Array, opts: O & { config?: ModelConfig }): Promise<Model> {
-      const parsed = parseModelFile(bytes, opts?.config);
+    async modelFromSafetensors(bytes: Uint8Array, opts: O & ModelFileOptions): Promise<Model> {
+      const parsed = parseModelFile(bytes, opts ?? {});
       return modelFromParsed(parsed, await coreFor(opts, entry, defaultCore, fetchFrom));
     },
   };

@@ -4,6 +4,7 @@
 // 'none', an offline bundle), at the cost of downloading both builds up front.
 import type { Model } from './model/model.js';
 import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
+import type { ModelFileOptions } from './model/file.js';
 import { relaxed, simd } from './core-inline.js';
 import { browserApi, compileCoreBytes, decodeBase64, once, type BrowserCoreOptions, type ShippedBuild } from './browser-common.js';
 
@@ -31,6 +32,6 @@ export function createModel<H extends HeadType>(config: ModelConfig<H>, opts: In
 }
 
 /** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */
-export function modelFromSafetensors(bytes: Uint8Array, opts: InlineCoreOptions & { config?: ModelConfig } = {}): Promise<Model> {
+export function modelFromSafetensors(bytes: Uint8Array, opts: InlineCoreOptions & ModelFileOptions = {}): Promise<Model> {
   return api.modelFromSafetensors(bytes, opts);
 }

@@ -9,6 +9,7 @@ import { CoreLoadError } from './errors.js';
 import type { BuildKind } from './wasm.js';
 import type { Model } from './model/model.js';
 import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
+import type { ModelFileOptions } from './model/file.js';
 import { browserApi, compileCoreBytes, coreLoadError, decodeBase64, once, problemOf, type BrowserCoreOptions, type ShippedBuild } from './browser-common.js';
 
 export * from './index.js';
@@ -85,6 +86,6 @@ export function createModel<H extends HeadType>(config: ModelConfig<H>, opts: Br
 }
 
 /** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */
-export function modelFromSafetensors(bytes: Uint8Array, opts: BrowserCoreOptions & { config?: ModelConfig } = {}): Promise<Model> {
+export function modelFromSafetensors(bytes: Uint8Array, opts: BrowserCoreOptions & ModelFileOptions = {}): Promise<Model> {
   return api.modelFromSafetensors(bytes, opts);
 }

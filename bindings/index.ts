@@ -1,8 +1,10 @@
 // Platform-neutral exports (no Node built-ins): shared by bindings/node.ts and bindings/browser.ts.
 export * from './errors.js';
-export type { ModelConfig, DataInfo, Batch, BatchViews, TargetArray, TargetArrayOf, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
-export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult } from './model/model.js';
-export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION } from './model/file.js';
+export type { ModelConfig, ForwardOptions, DataInfo, Batch, BatchViews, TargetArray, TargetArrayOf, LossResult, Unit, HeadType, TrainTarget } from './model/types.js';
+export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult, type StateDictInput } from './model/model.js';
+export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION, type ModelFileOptions, type ParsedModelFile } from './model/file.js';
+export { inferConfig, type StateDictOptions, type InferredModel } from './model/infer.js';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './model/onnx.js';
 export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/optimizer.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export { Rng } from './data/rng.js';

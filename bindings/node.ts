@@ -2,7 +2,7 @@
 // build/: core-node.ts), reads and writes model files atomically.
 import { loadCore, defaultBuild, enableRelaxedSimd } from './core-node.js';
 import { Model } from './model/model.js';
-import { modelToSafetensors, parseModelFile, modelFromParsed } from './model/file.js';
+import { modelToSafetensors, parseModelFile, modelFromParsed, type ModelFileOptions } from './model/file.js';
 import { writeFileAtomic, readFileLimited } from './io/file-node.js';
 import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
 import type { BuildKind } from './wasm.js';
@@ -23,16 +23,18 @@ export async function createModel<H extends HeadType>(config: ModelConfig<H>, op
   return new Model<TargetArrayOf<H>>(config, await loadCore(opts.build ?? defaultBuild()));
 }
 
-/** A model from safetensors bytes (our files, or PyTorch weights with our metadata). */
-export async function modelFromSafetensors(bytes: Uint8Array, opts: CoreOptions & { config?: ModelConfig } = {}): Promise<Model> {
-  const parsed = parseModelFile(bytes, opts.config);
+/** A model from model-file bytes: our files, or a plain PyTorch state_dict (safetensors or a
+ *  torch.save .pt) whose config is read off its tensors (options: README "Model files"). */
+export async function modelFromSafetensors(bytes: Uint8Array, opts: CoreOptions & ModelFileOptions = {}): Promise<Model> {
+  const parsed = parseModelFile(bytes, opts);
   return modelFromParsed(parsed, await loadCore(opts.build ?? defaultBuild()));
 }
 
 /** Largest model file read (1 GiB). */
 export const MAX_MODEL_FILE_BYTES = 1 << 30;
 
-export async function loadModel(path: string, opts: CoreOptions & { config?: ModelConfig } = {}): Promise<Model> {
+/** A model from a file: ours, or a plain PyTorch state_dict (.safetensors or .pt). */
+export async function loadModel(path: string, opts: CoreOptions & ModelFileOptions = {}): Promise<Model> {
   return modelFromSafetensors(await readFileLimited(path, MAX_MODEL_FILE_BYTES), opts);
 }
 

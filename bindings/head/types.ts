@@ -40,6 +40,9 @@ export interface HeadDef {
   readonly type: string;
   /** One line for messages and docs. */
   readonly describe: string;
+  /** false for a head without a loss (inference only: 'linear', and a model without a head);
+   *  the model refuses training, evaluation and sampling with a ConfigError before any work. */
+  readonly trainable?: boolean;
   /** Checks `cfg` (throw ConfigError naming the key) and derives the shapes. */
   resolve(cfg: HeadConfig): ResolvedHead;
   /** Checks targets given by the caller while copying them into the arena's y (T·B rows). */

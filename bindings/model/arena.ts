@@ -100,7 +100,8 @@ export class Arena {
   readonly grads: Ptr;
   readonly opt: [Ptr, Ptr, Ptr];
   readonly layers: LayerPtrs[] = [];
-  /** The head: V (H, O), c (O), their gradients, V packed (H, O) and Vᵀ packed (O, H). */
+  /** The head: V (H, O), c (O), their gradients, V packed (H, O) and Vᵀ packed (O, H); all 0
+   *  for a model without a head. */
   readonly head: { V: Ptr; c: Ptr; dV: Ptr; dc: Ptr; Vp: Ptr; VTp: Ptr };
   /** xoshiro128** state of the weight noise: 4 u32. */
   readonly rng: Ptr;
@@ -139,9 +140,9 @@ export class Arena {
         packed: bump.takeFloats(packedFloats), noisy,
       });
     }
-    const V = find(-1, 'V')!, cb = find(-1, 'c')!;
+    const V = find(-1, 'V'), cb = find(-1, 'c'); // absent for a model without a head (O = 0)
     this.head = {
-      V: p(V), c: p(cb), dV: g(V), dc: g(cb),
+      V: V ? p(V) : 0, c: cb ? p(cb) : 0, dV: V ? g(V) : 0, dc: cb ? g(cb) : 0,
       Vp: bump.takeFloats(k.packed_size(H, O)), VTp: bump.takeFloats(k.packed_size(O, H)),
     };
     const noise = bump.take(noiseBytes);

@@ -25,7 +25,7 @@ export function checkDims(c: ResolvedConfig, T: number, B: number): void {
 }
 
 /** Copies a caller's Batch into the arena views `v` after checking every shape and value. */
-export function copyBatch(ctx: HeadContext, c: ResolvedConfig, batch: Batch, v: BatchViews): void {
+export function copyBatch(ctx: HeadContext, c: ResolvedConfig, batch: Batch, v: BatchViews, opts: { targetsOptional?: boolean } = {}): { targets: boolean } {
   const { T, B } = batch, I = c.inputSize, head = c.head, def = getHead(head.type);
   const want = (arr: ArrayLike<number> | undefined, n: number, what: string) => {
     if (!arr || typeof arr.length !== 'number') throw new ShapeError(`batch.${what} is missing`);
@@ -33,9 +33,14 @@ export function copyBatch(ctx: HeadContext, c: ResolvedConfig, batch: Batch, v: 
   };
   want(batch.x, T * B * I, `x (T, B, ${I})`);
   v.x.set(batch.x);
-  const W = head.targetWidth;
-  want(batch.y, T * B * W, head.targetType === 'i32' ? 'y (T, B) class indices' : `y (T, B, ${W})`);
-  def.copyTargets(v.y, batch.y, head, 'batch.y');
+  const W = head.targetWidth, noTargets = W === 0 || (batch.y === undefined && opts.targetsOptional);
+  if (noTargets) {
+    if (W > 0) v.y.fill(0); // valid targets of every built-in head; the loss is not reported
+    else if (batch.y !== undefined && batch.y.length !== 0) throw new ShapeError(`batch.y: this model's head ('${head.type}') takes no targets; omit y`);
+  } else {
+    want(batch.y, T * B * W, head.targetType === 'i32' ? 'y (T, B) class indices' : `y (T, B, ${W})`);
+    def.copyTargets(v.y, batch.y!, head, 'batch.y');
+  }
   if (batch.mask !== undefined) {
     want(batch.mask, T * B, 'mask (T, B)');
     const m = batch.mask;
@@ -45,7 +50,8 @@ export function copyBatch(ctx: HeadContext, c: ResolvedConfig, batch: Batch, v: 
     v.mask.set(m);
   } else v.mask.fill(1);
   checkFinite(ctx, v.x, 'batch.x');
-  def.checkTargets(ctx, v.y, v.mask, B, head, 'batch.y');
+  if (!noTargets) def.checkTargets(ctx, v.y, v.mask, B, head, 'batch.y');
+  return { targets: !noTargets };
 }
 
 /** Checks a batch a batcher wrote into the arena views in place. */

@@ -19,6 +19,7 @@ export function packWeights(core: Core, c: ResolvedConfig, a: Arena, sigma: numb
     }
     k.cell_pack(c.kind, L.packed, W, U, L.I, H);
   }
+  if (O === 0) return; // no head
   k.pack_b_f32(a.head.Vp, a.head.V, O, H, O);   // V (H, O) → panels for z += h·V
   k.pack_bt_f32(a.head.VTp, a.head.V, O, O, H); // Vᵀ (O, H) → panels for dh += dz·Vᵀ
 }
@@ -35,8 +36,10 @@ export function forward(core: Core, c: ResolvedConfig, a: Arena, p: ActPtrs, sta
     k.cell_forward(c.kind, p.hs[l], p.saved[l], x, L.packed, L.bih, L.bhh, L.peep, T, B, L.I, H);
   }
   const top = p.hs[c.layers - 1] + BH * 4;
-  k.bias_rows_f32(p.z, O, a.head.c, N, O);
-  k.gemm_f32(p.z, O, top, H, a.head.Vp, N, O, H);
+  if (O > 0) {
+    k.bias_rows_f32(p.z, O, a.head.c, N, O);
+    k.gemm_f32(p.z, O, top, H, a.head.Vp, N, O, H);
+  }
   let frames = 0;
   const m = core.f32(p.mask, N);
   for (let i = 0; i < N; i++) frames += m[i];

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { CellKind } from '../kernels.js';
 import { resolveHead } from '../head/registry.js';
 import type { ResolvedHead } from '../head/types.js';
+import { NO_HEAD } from '../head/linear.js';
 import type { ModelConfig, Unit } from './types.js';
 
 export interface ResolvedConfig {
@@ -35,9 +36,9 @@ function positiveInt(v: unknown, what: string, max: number): number {
 
 export function resolveConfig(c: ModelConfig): ResolvedConfig {
   if (c === null || typeof c !== 'object') throw new ConfigError('model config must be an object');
-  const unit = c.unit;
+  const unit = c.unit === 'rnn' ? 'tanh' : c.unit; // PyTorch's name of the tanh unit (nn.RNN)
   if (unit !== 'tanh' && unit !== 'lstm' && unit !== 'gru') {
-    throw new ConfigError(`config.unit must be 'tanh', 'lstm' or 'gru', got ${JSON.stringify(unit)}`);
+    throw new ConfigError(`config.unit must be 'tanh' (or 'rnn'), 'lstm' or 'gru', got ${JSON.stringify(c.unit)}`);
   }
   if (c.peepholes !== undefined && typeof c.peepholes !== 'boolean') throw new ConfigError('config.peepholes must be a boolean');
   if (c.resetAfter !== undefined && typeof c.resetAfter !== 'boolean') throw new ConfigError('config.resetAfter must be a boolean');
@@ -46,7 +47,8 @@ export function resolveConfig(c: ModelConfig): ResolvedConfig {
   const inputSize = positiveInt(c.inputSize, 'config.inputSize', MAX_INPUT_SIZE);
   const hiddenSize = positiveInt(c.hiddenSize, 'config.hiddenSize', MAX_HIDDEN_SIZE);
   const layers = positiveInt(c.layers ?? 1, 'config.layers', MAX_LAYERS);
-  const head = resolveHead(c.head);
+  // no head: the recurrent layers only (hidden states out, nothing to train)
+  const head = c.head === undefined || c.head === null ? NO_HEAD : resolveHead(c.head);
   const seed = c.seed ?? 1;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new ConfigError(`config.seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
@@ -62,7 +64,8 @@ export function resolveConfig(c: ModelConfig): ResolvedConfig {
 
 /** The config as written into model files (only the user-facing keys). */
 export function publicConfig(r: ResolvedConfig): ModelConfig {
-  const c: ModelConfig = { unit: r.unit, inputSize: r.inputSize, hiddenSize: r.hiddenSize, layers: r.layers, head: { ...r.head.config }, seed: r.seed };
+  const c: ModelConfig = { unit: r.unit, inputSize: r.inputSize, hiddenSize: r.hiddenSize, layers: r.layers, seed: r.seed };
+  if (r.head.type !== 'none') c.head = { ...r.head.config };
   if (r.unit === 'lstm') c.peepholes = r.peepholes;
   if (r.unit === 'gru') c.resetAfter = r.resetAfter;
   if (r.recurrentInit !== 'orthogonal') c.recurrentInit = r.recurrentInit;
@@ -72,5 +75,5 @@ export function publicConfig(r: ResolvedConfig): ModelConfig {
 /** "lstm (peepholes) 1-layer I=88 H=36 bernoulli-88", for messages. */
 export function describeConfig(c: ResolvedConfig): string {
   const variant = c.unit === 'lstm' ? (c.peepholes ? ' (peepholes)' : '') : c.unit === 'gru' ? (c.resetAfter ? ' (reset-after)' : ' (reset-before)') : '';
-  return `${c.unit}${variant} ${c.layers}-layer I=${c.inputSize} H=${c.hiddenSize} ${c.head.type}-${c.head.size}`;
+  return `${c.unit}${variant} ${c.layers}-layer I=${c.inputSize} H=${c.hiddenSize} ${c.head.type === 'none' ? 'no head' : `${c.head.type}-${c.head.size}`}`;
 }

@@ -2,12 +2,14 @@
 // Metadata keys: format = "gatedrnn", format_version = "1", config = JSON of the ModelConfig,
 // and optionally data = JSON of the model's DataInfo (how its inputs were prepared, e.g. the
 // speech normalisation statistics, so that eval and sample prepare data the same way).
-import { copyTensors, encodeSafetensors, readSafetensorsHeader, type SafetensorsEntry, type Tensor } from '../io/safetensors.js';
+import { copyTensors, encodeSafetensors, readSafetensorsHeader, type SafetensorsEntry, type SafetensorsHeader, type Tensor } from '../io/safetensors.js';
 import { parseJsonStrict } from '../io/json-strict.js';
 import { MODEL_FILE_LIMITS, MODEL_METADATA_JSON, resolveLimits, type SafetensorsLimits } from '../io/limits.js';
-import { FormatError, LimitError } from '../errors.js';
+import { ConfigError, FormatError, LimitError } from '../errors.js';
 import { resolveConfig, describeConfig, type ResolvedConfig } from './config.js';
-import { paramTable } from './params.js';
+import { paramTable, type ParamSpec } from './params.js';
+import { inferConfig, type InferredModel, type StateDictOptions } from './infer.js';
+import type { HeadConfig } from '../head/types.js';
 import { checkModelFits } from './arena.js';
 import { Model } from './model.js';
 import type { Core } from '../wasm.js';
@@ -25,40 +27,94 @@ export function modelToSafetensors(model: Model): Uint8Array {
   return encodeSafetensors(tensors, md);
 }
 
+/** How a model file is read: our metadata's config (or `config`), else a config inferred from
+ *  a plain PyTorch state_dict's names and shapes with these options (infer.ts). */
+export interface ModelFileOptions extends StateDictOptions {
+  /** The config to use instead of the file's (or of inference). */
+  config?: ModelConfig;
+  /** Bounds of the header (defaults: MODEL_FILE_LIMITS). */
+  limits?: SafetensorsLimits;
+}
+
+/** A model file parsed and checked, ready for modelFromParsed. */
+export interface ParsedModelFile { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo; ignored?: string[] }
+
 /** Reads and checks a model file completely before a model is created, cheapest checks first:
- *  the header (bounded by MODEL_FILE_LIMITS, or `limits`), the config (the file's metadata, or
- *  `config` when given), that such a model fits in WebAssembly memory (MemoryError, before any
- *  tensor is copied), every tensor's presence and shape, and only then the data: copied and
- *  checked finite. */
-export function parseModelFile(bytes: Uint8Array, config?: ModelConfig, limits: SafetensorsLimits = {}): { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo } {
-  const header = readSafetensorsHeader(bytes, resolveLimits(MODEL_FILE_LIMITS, limits, 'model file'));
+ *  the header (bounded by MODEL_FILE_LIMITS, or `limits`), the config (`config`, else the file's
+ *  metadata, else inferred from the tensors' names and shapes), that such a model fits in
+ *  WebAssembly memory (MemoryError, before any tensor is copied), every tensor's presence and
+ *  shape, and only then the data: copied and checked finite. The tensors come back under our
+ *  names (weight_ih_l0 …, head.weight, head.bias), biases a bias=False module lacks as zeros. */
+export function parseModelFile(bytes: Uint8Array, opts: ModelFileOptions = {}): ParsedModelFile {
+  if (!opts || typeof opts !== 'object') throw new ConfigError('model file options must be an object');
+  const header = readSafetensorsHeader(bytes, resolveLimits(MODEL_FILE_LIMITS, opts.limits ?? {}, 'model file'));
   const md = header.metadata;
   const data = parseDataInfo(md.data);
-  let cfg = config;
+  const { config, names, ignored } = fileConfig(header, opts);
+  let resolved: ResolvedConfig;
+  try { resolved = resolveConfig(config); } catch (e) {
+    throw new FormatError(`model file: its config is invalid: ${(e as Error).message}`);
+  }
+  checkModelFits(resolved);
+  const table = paramTable(resolved), byName = new Map(header.entries.map((e) => [e.name, e]));
+  const wanted: SafetensorsEntry[] = [], zeros: ParamSpec[] = [];
+  for (const spec of table) {
+    const file = names.get(spec.name);
+    const e = file === undefined ? undefined : byName.get(file);
+    if (!e) {
+      if (file === undefined && (spec.role === 'bih' || spec.role === 'bhh' || spec.role === 'c')) { zeros.push(spec); continue; } // bias=False
+      throw new FormatError(`model file: tensor '${file ?? spec.name}' [${spec.fileShape}] is missing for a ${describeConfig(resolved)} model`);
+    }
+    if (e.shape.length !== spec.fileShape.length || e.shape.some((d, i) => d !== spec.fileShape[i])) {
+      throw new FormatError(`model file: tensor '${e.name}' has shape [${e.shape}], the config needs [${spec.fileShape}]`);
+    }
+    wanted.push(e);
+  }
+  const fileToOurs = new Map([...names].map(([ours, file]) => [file, ours]));
+  const tensors = new Map<string, Tensor>();
+  for (const [name, t] of copyTensors(bytes, { ...header, entries: wanted }).tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) throw new FormatError(`model file: tensor '${name}' element ${i} is ${d[i]}`);
+    }
+    tensors.set(fileToOurs.get(name) ?? name, t);
+  }
+  for (const spec of zeros) tensors.set(spec.name, { shape: spec.fileShape, data: new Float32Array(spec.size) });
+  const out: ParsedModelFile = { config, tensors };
+  if (data !== undefined) out.data = data;
+  if (ignored.length) out.ignored = ignored;
+  return out;
+}
+
+/** The file's config and which file tensor is which of ours: `config`, our metadata, or
+ *  inference; with our config, exactly our names are expected (under `prefix`/`headPrefix`). */
+function fileConfig(header: SafetensorsHeader, opts: ModelFileOptions): InferredModel {
+  const md = header.metadata;
+  let cfg = opts.config;
   if (!cfg) {
     if (md.format !== undefined && md.format !== FORMAT) throw new FormatError(`model file: metadata format is '${md.format}', expected '${FORMAT}'`);
     if (md.format_version !== undefined && md.format_version !== FORMAT_VERSION) {
       throw new FormatError(`model file: format_version '${md.format_version}' is not supported (this library reads '${FORMAT_VERSION}')`);
     }
-    if (md.config === undefined) throw new FormatError('model file: no "config" in __metadata__; pass the ModelConfig explicitly');
+    if (md.config === undefined) return inferConfig(header.entries, opts, md.format === FORMAT);
     cfg = metadataJson(md.config, 'config') as unknown as ModelConfig;
+    if (cfg && typeof cfg === 'object' && cfg.head?.type === 'linear' && opts.head !== undefined) {
+      // a plain file saved again before its head type was known: the option names it now
+      cfg = { ...cfg, head: { ...(typeof opts.head === 'string' ? { type: opts.head } : opts.head), size: cfg.head.size } as HeadConfig };
+    }
   }
   let resolved: ResolvedConfig;
   try { resolved = resolveConfig(cfg); } catch (e) {
     throw new FormatError(`model file: its config is invalid: ${(e as Error).message}`);
   }
-  checkModelFits(resolved);
-  checkEntries(header.entries, resolved);
-  const tensors = copyTensors(bytes, header).tensors;
-  for (const [name, t] of tensors) {
-    const d = t.data;
-    for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i])) throw new FormatError(`model file: tensor '${name}' element ${i} is ${d[i]}`);
-    }
+  const prefix = opts.prefix ?? '', headPrefix = opts.headPrefix ?? 'head.';
+  const names = new Map(paramTable(resolved).map((s) => [s.name, s.layer >= 0 ? prefix + s.name : headPrefix + s.name.slice('head.'.length)]));
+  const files = new Set(names.values());
+  const ignored = header.entries.map((e) => e.name).filter((n) => !files.has(n));
+  if (ignored.length && (opts.strict ?? true)) {
+    throw new FormatError(`model file: unexpected tensor '${ignored[0]}' for a ${describeConfig(resolved)} model${ignored.length > 1 ? ` (and ${ignored.length - 1} more)` : ''}`);
   }
-  const out: { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo } = { config: cfg, tensors };
-  if (data !== undefined) out.data = data;
-  return out;
+  return { config: cfg, names, ignored };
 }
 
 /** A metadata value parsed as strict JSON (no duplicate keys, bounded size and nesting). */
@@ -89,24 +145,8 @@ function parseDataInfo(text: string | undefined): DataInfo | undefined {
   return out as unknown as DataInfo;
 }
 
-/** Every tensor the config needs, each with its shape, and nothing else (from the header). */
-function checkEntries(entries: SafetensorsEntry[], c: ResolvedConfig): void {
-  const want = new Map(paramTable(c).map((s) => [s.name, s.fileShape]));
-  const have = new Map(entries.map((e) => [e.name, e.shape]));
-  for (const name of have.keys()) {
-    if (!want.has(name)) throw new FormatError(`model file: unexpected tensor '${name}' for a ${describeConfig(c)} model`);
-  }
-  for (const [name, shape] of want) {
-    const got = have.get(name);
-    if (!got) throw new FormatError(`model file: tensor '${name}' [${shape}] is missing for a ${describeConfig(c)} model`);
-    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new FormatError(`model file: tensor '${name}' has shape [${got}], the config needs [${shape}]`);
-    }
-  }
-}
-
 /** A model built from a parsed file on the given core. */
-export function modelFromParsed(parsed: { config: ModelConfig; tensors: Map<string, Tensor>; data?: DataInfo }, core: Core): Model {
+export function modelFromParsed(parsed: ParsedModelFile, core: Core): Model {
   // a model whose every tensor is set below is not initialised first (orthogonal init is O(H³))
   const names = paramTable(resolveConfig(parsed.config)).map((s) => s.name);
   const model = new Model(parsed.config, core, { initParams: !names.every((n) => parsed.tensors.has(n)) });

@@ -16,9 +16,26 @@ import { sampleModel, type SampleOptions, type SampleResult } from '../generate/
 import { Rng } from '../data/rng.js';
 import { resolveOptimizer, type OptimizerConfig, type ResolvedOptimizer } from '../optim/optimizer.js';
 import { applyUpdate } from '../optim/step.js';
-import type { Batch, BatchViews, DataInfo, ForwardResult, LossResult, ModelConfig, SlotLosses, TargetArray, TrainOptions, TrainResult, TrainTarget } from './types.js';
+import { getHead } from '../head/registry.js';
+import type { Batch, BatchViews, DataInfo, ForwardOptions, ForwardResult, LossResult, ModelConfig, SlotLosses, TargetArray, TrainOptions, TrainResult, TrainTarget } from './types.js';
 
 export { Stream };
+
+/** A state dict as loadStateDict takes it: name → values (row-major, PyTorch orientation) or
+ *  { shape, data }, as a plain object or a Map. */
+export type StateDictInput =
+  | Record<string, ArrayLike<number> | { shape: number[]; data: ArrayLike<number> }>
+  | Map<string, ArrayLike<number> | { shape: number[]; data: ArrayLike<number> }>;
+
+function isTensorLike(v: unknown): v is { shape: number[]; data: ArrayLike<number> } {
+  return !!v && typeof v === 'object' && 'data' in v && 'shape' in v;
+}
+
+function stateDictEntries(sd: StateDictInput): Map<string, ArrayLike<number> | { shape: number[]; data: ArrayLike<number> }> {
+  if (sd instanceof Map) return sd;
+  if (!sd || typeof sd !== 'object') throw new ShapeError('loadStateDict: expected an object or a Map of name → tensor');
+  return new Map(Object.entries(sd));
+}
 export type { TrainOptions, TrainResult, ForwardResult };
 
 function checkNoise(sigma: number | undefined): void {
@@ -114,6 +131,45 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
     this.packedFresh = false;
   }
 
+  /** Every parameter by its PyTorch state_dict name, in PyTorch orientation (copies). */
+  stateDict(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const s of this.arena.table) out[s.name] = toFileOrientation(s, this.view(s));
+    return out;
+  }
+
+  /** Sets parameters from a state dict: PyTorch names (read as `prefix` + name) and
+   *  orientation, each value an array or { shape, data }. Everything is checked before
+   *  anything is written. strict (default): every parameter present and no other name;
+   *  `strict: false`: missing parameters keep their values, other names are ignored. */
+  loadStateDict(sd: StateDictInput, opts: { prefix?: string; strict?: boolean } = {}): void {
+    const prefix = opts.prefix ?? '', strict = opts.strict ?? true;
+    if (typeof prefix !== 'string') throw new ConfigError('loadStateDict: prefix must be a string');
+    const entries = stateDictEntries(sd);
+    const mine = new Set(this.arena.table.map((s) => prefix + s.name));
+    if (strict) {
+      const extra = [...entries.keys()].filter((k) => !mine.has(k));
+      if (extra.length) throw new ShapeError(`loadStateDict: unexpected ${extra.map((k) => `'${k}'`).slice(0, 5).join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''} for this model (pass strict: false to ignore them)`);
+    }
+    const plan: [ParamSpec, ArrayLike<number>][] = [];
+    for (const s of this.arena.table) {
+      const v = entries.get(prefix + s.name);
+      if (v === undefined) {
+        if (strict) throw new ShapeError(`loadStateDict: '${prefix + s.name}' [${s.fileShape}] is missing (pass strict: false to keep its value)`);
+        continue;
+      }
+      const data = isTensorLike(v) ? v.data : v;
+      if (isTensorLike(v) && (!Array.isArray(v.shape) || v.shape.length !== s.fileShape.length || v.shape.some((d, i) => d !== s.fileShape[i]))) {
+        throw new ShapeError(`loadStateDict: '${prefix + s.name}' has shape [${v.shape}], this model needs [${s.fileShape}]`);
+      }
+      if (!data || typeof data.length !== 'number' || data.length !== s.size) throw new ShapeError(`loadStateDict: '${prefix + s.name}' has ${data?.length} values, shape [${s.fileShape}] needs ${s.size}`);
+      assertFinite(data, prefix + s.name);
+      plan.push([s, data]);
+    }
+    for (const [s, data] of plan) fromFileOrientation(s, data, this.view(s));
+    this.packedFresh = false;
+  }
+
   // --------------------------------------------------------------------------- batches
 
   /** The activation region for (T, B); moving it forgets earlier input/state gradients. */
@@ -136,13 +192,22 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
     return views as BatchViews<Y>;
   }
 
-  /** Copies a Batch into the arena after checking every shape and value. */
-  private loadBatch(batch: Batch): ActPtrs {
+  /** Copies a Batch into the arena after checking every shape and value; `targetsOptional`
+   *  (forward only) lets batch.y be omitted, and `targets` says whether it was given. */
+  private loadBatch(batch: Batch, targetsOptional = false): ActPtrs & { targets: boolean } {
     if (!batch || typeof batch !== 'object') throw new ShapeError('batch must be an object { T, B, x, y, mask? }');
     const v = this.batchViews(batch.T, batch.B);
-    copyBatch(this.live, this.config, batch, v);
+    const { targets } = copyBatch(this.live, this.config, batch, v, { targetsOptional });
     this.pendingStates = checkStates(this.config, batch, batch.B);
-    return this.arena.acts!;
+    return { ...this.arena.acts!, targets };
+  }
+
+  /** Whether the head has a loss (not 'linear', not a model without a head). */
+  get trainable(): boolean { return getHead(this.config.head.type).trainable !== false; }
+
+  /** ConfigError before any work when the head has no loss. */
+  private needLoss(): void {
+    if (!this.trainable) getHead(this.config.head.type).loss(this.live, 0, 0, 0, 0, 0, this.config.head); // throws the head's own message
   }
 
   /** Checks a batch a batcher already wrote into batchViews(T, B). */
@@ -212,11 +277,13 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
    *  Also the initial-state gradients (getStateGrad) unless `stateGrad: false`, and the
    *  input gradient (getInputGrad) if `inputGrad: true`. */
   lossAndGrad(batch: Batch, opts: { inputGrad?: boolean; stateGrad?: boolean } = {}): LossResult {
+    this.needLoss();
     return this.lossAndGradArena(this.loadBatch(batch), !!opts.inputGrad, 0, opts.stateGrad ?? true);
   }
 
   /** Like lossAndGrad for a batch a batcher already wrote into `batchViews(T, B)`. */
   lossAndGradInPlace(T: number, B: number, opts: { inputGrad?: boolean; stateGrad?: boolean } = {}): LossResult {
+    this.needLoss();
     return this.lossAndGradArena(this.checkInPlace(T, B), !!opts.inputGrad, 0, opts.stateGrad ?? true);
   }
 
@@ -237,18 +304,32 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
     return c.unit === 'lstm' ? { dh0, dc0: this.live.f32(a.dc0[layer], n).slice() } : { dh0 };
   }
 
-  /** Forward only: summed loss and the head's output distribution (T, B, O). */
-  forward(batch: Batch): ForwardResult {
-    const a = this.loadBatch(batch);
-    const r = this.evaluateArena(a);
-    headOutputs(this.live, this.config, a);
-    return { ...r, outputs: this.live.f32(a.probs, a.T * a.B * this.config.head.outputs).slice() };
+  /** Forward only: summed loss (NaN when batch.y is omitted or the head has no loss) and the
+   *  head's output distribution (T, B, O); with options also the top layer's hidden states,
+   *  the logits and each layer's final states (for comparing with PyTorch's output, h_n, c_n). */
+  forward(batch: Batch, opts: ForwardOptions = {}): ForwardResult {
+    const a = this.loadBatch(batch, true), c = this.config, core = this.live;
+    const N = a.T * a.B, O = c.head.outputs, BH = a.B * c.hiddenSize;
+    let r: LossResult;
+    if (a.targets && this.trainable) r = this.evaluateArena(a);
+    else { this.pack(0); r = { loss: NaN, frames: this.forwardArena(a) }; }
+    headOutputs(core, c, a);
+    const out: ForwardResult = { ...r, outputs: core.f32(a.probs, N * O).slice() };
+    if (opts.hidden) out.hidden = core.f32(a.hs[c.layers - 1] + BH * 4, N * c.hiddenSize).slice();
+    if (opts.logits) out.logits = core.f32(a.z, N * O).slice();
+    if (opts.finalStates) {
+      const last = (p: number) => core.f32(p + a.T * BH * 4, BH).slice(); // step T of (T+1, B, H)
+      out.finalStates = { h: a.hs.map(last) };
+      if (c.unit === 'lstm') out.finalStates.c = a.saved.map(last); // saved begins with cs (T+1, B, H)
+    }
+    return out;
   }
 
   /** Summed loss (no gradients) of a batch already in `batchViews(T, B)`, on clean weights
    *  unless `weightNoise` σ > 0 (a draw from the training noise stream, which it advances);
    *  with `slots`, also each slot's summed loss and frames (for per-sequence averages). */
   evaluateInPlace(T: number, B: number, slots?: SlotLosses, weightNoise = 0): LossResult {
+    this.needLoss();
     const a = this.checkInPlace(T, B);
     checkNoise(weightNoise);
     return this.evaluateArena(a, slots, weightNoise);
@@ -258,6 +339,7 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
 
   /** Chooses the optimizer and resets its state. */
   setOptimizer(cfg: OptimizerConfig): void {
+    this.needLoss();
     this.optimizer = resolveOptimizer(cfg);
     for (const p of this.arena.opt) this.live.k.fill_f32(p, this.arena.layout.floats, 0);
     this.step = 0;
@@ -345,6 +427,23 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
   /** Updates applied since setOptimizer. */
   get updates(): number { return this.step; }
 
+  /** The optimizer's state for a checkpoint: its update count and its three slots (arena
+   *  layout, like snapshotParams). */
+  getOptimizerState(): { step: number; slots: Float32Array[] } {
+    return { step: this.step, slots: this.arena.opt.map((p) => this.live.f32(p, this.arenaFloats).slice()) };
+  }
+
+  /** Puts back getOptimizerState() of a model of the same config (after setOptimizer). */
+  setOptimizerState(state: { step: number; slots: Float32Array[] }): void {
+    if (!this.optimizer) throw new ConfigError('no optimizer: call setOptimizer first');
+    if (!state || !Number.isInteger(state.step) || state.step < 0) throw new ShapeError('optimizer state: step must be a non-negative integer');
+    if (!Array.isArray(state.slots) || state.slots.length !== this.arena.opt.length || state.slots.some((x) => !(x instanceof Float32Array) || x.length !== this.arenaFloats)) {
+      throw new ShapeError(`optimizer state: expected ${this.arena.opt.length} Float32Arrays of ${this.arenaFloats} values`);
+    }
+    this.arena.opt.forEach((p, i) => this.live.f32(p, this.arenaFloats).set(state.slots[i]));
+    this.step = state.step;
+  }
+
   /** A copy of every parameter (arena layout), for keeping the best model during training. */
   snapshotParams(): Float32Array { return this.live.f32(this.arena.params, this.arenaFloats).slice(); }
 
@@ -364,7 +463,7 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
 
   /** Generates `frames` frames, each draw fed back as the next input (generate/sample.ts):
    *  seeded, optionally primed, at a temperature; piano-roll models also give the notes. */
-  sample(opts: SampleOptions): SampleResult { return sampleModel(this, opts); }
+  sample(opts: SampleOptions): SampleResult { this.needLoss(); return sampleModel(this, opts); }
 
   /** @internal one step for Stream: x (B, I) → distribution (B, O); states updated in place. */
   _streamStep(x: ArrayLike<number>, B: number, h: Float32Array[], c: Float32Array[]): Float32Array {

@@ -41,6 +41,7 @@ export function paramTable(c: ResolvedConfig): ParamSpec[] {
     add({ name: `bias_hh_l${l}`, fileShape: [GH], arenaName: `l${l}.bhh`, arenaShape: [GH], transposed: false, noise: false, init: 'zeros', layer: l, role: 'bhh' });
     if (c.peepholes) add({ name: `weight_peephole_l${l}`, fileShape: [3, H], arenaName: `l${l}.peep`, arenaShape: [3 * H], transposed: false, noise: false, init: 'uniform', layer: l, role: 'peep' });
   }
+  if (O === 0) return out; // no head: the recurrent layers only
   add({ name: 'head.weight', fileShape: [O, H], arenaName: 'head.V', arenaShape: [H, O], transposed: true, noise: false, init: 'uniform', layer: -1, role: 'V' });
   add({ name: 'head.bias', fileShape: [O], arenaName: 'head.c', arenaShape: [O], transposed: false, noise: false, init: 'zeros', layer: -1, role: 'c' });
   return out;

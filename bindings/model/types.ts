@@ -21,7 +21,8 @@ export type TargetArrayOf<H extends HeadType> =
 /** A model's configuration. `H` is the head type as the compiler sees it (a literal such as
  *  'bernoulli' in an object literal), which is how createModel types batchViews(T, B).y. */
 export interface ModelConfig<H extends HeadType = HeadType> {
-  unit: Unit;
+  /** 'rnn' (PyTorch's name) is accepted for 'tanh'. */
+  unit: Unit | 'rnn';
   /** LSTM only: the paper's diagonal peepholes (default false = PyTorch/Keras LSTM). */
   peepholes?: boolean;
   /** GRU only: reset after the recurrent product (default true = PyTorch nn.GRU);
@@ -33,8 +34,10 @@ export interface ModelConfig<H extends HeadType = HeadType> {
   layers?: number;
   /** Output head: independent sigmoids ('bernoulli', targets in [0,1]), a softmax over
    *  `size` classes ('softmax', targets are class indices), or another registered head with
-   *  its own options. */
-  head: HeadConfig & { type: H };
+   *  its own options; 'linear' is a plain PyTorch nn.Linear whose loss is unknown (the logits
+   *  as outputs, inference only). Omitted (or null): no head, the recurrent layers only —
+   *  forward gives hidden states; nothing to train. */
+  head?: (HeadConfig & { type: H }) | null;
   /** Seed of the parameter initialisation (default 1). */
   seed?: number;
   /** Recurrent matrices: one orthogonal block per gate (default; the paper's code) or
@@ -54,8 +57,9 @@ export interface Batch {
   /** (T, B, inputSize) */
   x: Float32Array;
   /** bernoulli head: (T, B, O) values in [0, 1]; softmax head: (T, B) class indices;
-   *  in general (T, B, head target width) of the head's element type. */
-  y: Float32Array | Int32Array;
+   *  in general (T, B, head target width) of the head's element type. forward() alone may
+   *  omit it (then its loss is NaN); a model without a head (or a 'linear' one) takes none. */
+  y?: Float32Array | Int32Array;
   /** (T, B): 1 for real steps, 0 for padding; values in between weight a step's loss.
    *  Omitted = all ones. */
   mask?: Float32Array;
@@ -92,9 +96,20 @@ export interface TrainResult extends LossResult {
 }
 
 export interface ForwardResult extends LossResult {
-  /** (T, B, O): the head's output distribution (sigmoid or softmax probabilities, …). */
+  /** (T, B, O): the head's output distribution (sigmoid or softmax probabilities, …); empty
+   *  for a model without a head. */
   outputs: Float32Array;
+  /** With `{ hidden: true }`: (T, B, H), the top layer's hidden states (PyTorch's `output`). */
+  hidden?: Float32Array;
+  /** With `{ logits: true }`: (T, B, O), the head's input to its distribution (the nn.Linear's output). */
+  logits?: Float32Array;
+  /** With `{ finalStates: true }`: per layer the state after the last step, (B, H) each
+   *  (PyTorch's h_n, and c_n for the LSTM). */
+  finalStates?: { h: Float32Array[]; c?: Float32Array[] };
 }
+
+/** What forward() returns besides the outputs and the loss. */
+export interface ForwardOptions { hidden?: boolean; logits?: boolean; finalStates?: boolean }
 
 /** Per batch slot, filled by an evaluation: summed loss and frames of the slot's rows. */
 export interface SlotLosses { loss: Float64Array; frames: Float64Array }

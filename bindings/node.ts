@@ -4,6 +4,7 @@ import { loadCore, defaultBuild, enableRelaxedSimd } from './core-node.js';
 import { Model } from './model/model.js';
 import { modelToSafetensors, parseModelFile, modelFromParsed, type ModelFileOptions } from './model/file.js';
 import { writeFileAtomic, readFileLimited } from './io/file-node.js';
+import { checkpointToSafetensors, parseCheckpoint, type TrainCheckpoint } from './train/checkpoint.js';
 import type { HeadType, ModelConfig, TargetArrayOf } from './model/types.js';
 import type { BuildKind } from './wasm.js';
 
@@ -36,6 +37,20 @@ export const MAX_MODEL_FILE_BYTES = 1 << 30;
 /** A model from a file: ours, or a plain PyTorch state_dict (.safetensors or .pt). */
 export async function loadModel(path: string, opts: CoreOptions & ModelFileOptions = {}): Promise<Model> {
   return modelFromSafetensors(await readFileLimited(path, MAX_MODEL_FILE_BYTES), opts);
+}
+
+/** Largest checkpoint file read (3 GiB: a model, its best parameters and three optimizer slots). */
+export const MAX_CHECKPOINT_FILE_BYTES = 3 * 2 ** 30;
+
+/** Writes a training checkpoint atomically (TrainConfig.checkpoint.save gets the position). */
+export async function saveCheckpoint(path: string, model: Model, ckpt: TrainCheckpoint): Promise<void> {
+  await writeFileAtomic(path, checkpointToSafetensors(model, ckpt));
+}
+
+/** Reads a checkpoint file: its model config and tensors, data description and position (pass
+ *  `.checkpoint` as TrainConfig.checkpoint.resume to a model of that config). */
+export async function loadCheckpoint(path: string): Promise<ReturnType<typeof parseCheckpoint>> {
+  return parseCheckpoint(await readFileLimited(path, MAX_CHECKPOINT_FILE_BYTES));
 }
 
 /** Writes the model atomically (temp file + fsync + rename). */

@@ -8,6 +8,7 @@ import type { LossResult, SlotLosses, TrainResult, TrainTarget } from '../model/
 import type { Batcher, CategoricalBatcher, BatchPlan, FrameBatch } from '../data/batcher.js';
 import type { WaveBatcher } from '../data/speech.js';
 import { TrainSchedule, type TrainConfig, type TrainSummary } from './schedule.js';
+import { applyCheckpoint, captureCheckpoint, checkFingerprint, runFingerprint } from './checkpoint.js';
 
 /** The piano-roll, class and waveform batchers: each plans epochs and fills a batch's views. */
 export type AnyBatcher = Batcher | CategoricalBatcher | WaveBatcher;
@@ -68,8 +69,16 @@ export function* nllScoreSteps(target: TrainTarget, batcher: AnyBatcher, perSequ
 /** Epochs of updates with early stopping; ends with the best parameters in the model. */
 export function* trainSteps(model: Model, target: TrainTarget, data: TrainData, cfg: TrainConfig): Steps<TrainSummary> {
   const s = new TrainSchedule(model, cfg);
+  const ck = cfg.checkpoint, fingerprint = ck?.save || ck?.resume ? runFingerprint(model, cfg, ck.key) : {};
+  let first = 0;
+  if (ck?.resume) {
+    checkFingerprint(ck.resume.fingerprint, fingerprint);
+    applyCheckpoint(model, ck.resume);
+    if (s.restore(ck.resume.schedule)) return s.finish(); // that run had ended: only its summary is left
+    first = ck.resume.epoch;
+  }
   try {
-    for (let e = 0; e < s.epochs; e++) {
+    for (let e = first; e < s.epochs; e++) {
       s.beginEpoch(e);
       const plans = data.train.epoch(e);
       let loss = 0, frames = 0;
@@ -92,7 +101,12 @@ export function* trainSteps(model: Model, target: TrainTarget, data: TrainData, 
       const en = cfg.evalWeightNoise ?? 0;
       const valid: NllScores = yield* nllScoreSteps(target, data.valid, ps, en);
       const tr: NllScores = cfg.evalTrain === false ? none : yield* nllScoreSteps(target, data.trainEval ?? data.train, ps, en);
-      if (s.endEpoch(e, { loss, frames, seconds, validNll: valid.pooled, trainNll: tr.pooled, validNllSeq: valid.perSequence, trainNllSeq: tr.perSequence })) break;
+      const stop = s.endEpoch(e, { loss, frames, seconds, validNll: valid.pooled, trainNll: tr.pooled, validNllSeq: valid.perSequence, trainNllSeq: tr.perSequence });
+      if (ck?.save) {
+        const saved = ck.save(captureCheckpoint(model, s.state(), e + 1, fingerprint));
+        if (isPromise(saved)) yield saved; // the async drivers wait for the write
+      }
+      if (stop) break;
     }
   } catch (e) {
     if (!(e instanceof DivergedError) || !s.diverged(e.message)) throw e;

@@ -4,6 +4,7 @@
 import { ConfigError, DivergedError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
+import type { CheckpointOptions } from './checkpoint.js';
 
 export interface TrainConfig {
   /** Most epochs (default 100). */
@@ -51,6 +52,8 @@ export interface TrainConfig {
   onBatch?: (done: number, total: number) => void;
   /** Time source in milliseconds (default performance.now). */
   now?: () => number;
+  /** Checkpoints after every epoch and resuming from one (train/checkpoint.ts). */
+  checkpoint?: CheckpointOptions;
 }
 
 export interface EpochRecord {
@@ -88,6 +91,20 @@ export interface TrainSummary {
   seconds: number;
 }
 
+/** Where a schedule stands after an epoch, for a checkpoint (train/checkpoint.ts). */
+export interface ScheduleState {
+  history: EpochRecord[];
+  best: { epoch: number; nll: number; params: Float32Array };
+  /** Why training stopped, when it has (then a resumed run only finishes). */
+  stopped?: TrainSummary['stopped'];
+  error?: string;
+  trainTime: number;
+  /** Seconds since training began, evaluation included. */
+  elapsed: number;
+  skipped: number;
+  skippedInARow: number;
+}
+
 /** onDiverge 'skip' gives up after this many diverged updates in a row. */
 export const MAX_SKIPPED_IN_A_ROW = 20;
 
@@ -106,9 +123,10 @@ export class TrainSchedule {
   private readonly history: EpochRecord[] = [];
   private best: { epoch: number; nll: number; params: Float32Array };
   private stopped: TrainSummary['stopped'] = 'epochs';
+  private ended = false;
   private error: string | undefined;
   private trainTime = 0;
-  private readonly t0: number;
+  private t0: number;
   private epochStart = 0;
   private lr = 0;
   private skipped = 0;
@@ -168,9 +186,36 @@ export class TrainSchedule {
       const what = Number.isFinite(r.validNll) ? `${r.validNll.toFixed(1)} nats per frame, above the bound of ${bound!.toFixed(1)}` : `is ${r.validNll}`;
       throw new DivergedError(`epoch ${e + 1} blew up: validation NLL ${what}`);
     }
-    if (e - this.best.epoch >= this.patience) { this.stopped = 'patience'; return true; }
-    if (this.trainTime >= this.timeLimit) { this.stopped = 'time'; return true; }
+    if (e - this.best.epoch >= this.patience) { this.stopped = 'patience'; return (this.ended = true); }
+    if (this.trainTime >= this.timeLimit) { this.stopped = 'time'; return (this.ended = true); }
+    if (e + 1 >= this.epochs) this.ended = true;
     return false;
+  }
+
+  /** The schedule after an epoch, for a checkpoint (the arrays are the schedule's own). */
+  state(): ScheduleState {
+    const s: ScheduleState = {
+      history: this.history, best: this.best, trainTime: this.trainTime, elapsed: (this.now() - this.t0) / 1000,
+      skipped: this.skipped, skippedInARow: this.skippedInARow,
+    };
+    if (this.ended) s.stopped = this.stopped;
+    if (this.error !== undefined) s.error = this.error;
+    return s;
+  }
+
+  /** Continues from state(): the records, the best epoch and its parameters, the clocks (the
+   *  elapsed time goes on from where it was) and the skipped-update counts. True when that run
+   *  had already ended (the loop then only finishes). */
+  restore(st: ScheduleState): boolean {
+    this.history.splice(0, this.history.length, ...st.history);
+    this.best = { epoch: st.best.epoch, nll: st.best.nll, params: st.best.params };
+    this.trainTime = st.trainTime;
+    this.t0 = this.now() - st.elapsed * 1000;
+    this.skipped = st.skipped;
+    this.skippedInARow = st.skippedInARow;
+    if (st.error !== undefined) this.error = st.error;
+    if (st.stopped !== undefined) { this.stopped = st.stopped; this.ended = true; }
+    return this.ended;
   }
 
   /** A diverged update under onDiverge 'skip': true to leave it out and go on, false once

@@ -21,7 +21,8 @@ export { sampleModel, MAX_SAMPLE_FRAMES, type SampleOptions, type SampleResult }
 export { sampleSpeech, speechInfo, type SpeechSampleOptions, type SpeechSample } from './generate/speech.js';
 export type { DrawOptions } from './head/types.js';
 export { validatePianoRollDataset, notesToFrames, framesToNotes, NOTE_MIN, NOTE_MAX, PIANO_UNITS, type NoteSequence, type PianoRollDataset } from './data/pianoroll.js';
-export { train, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary, type TrainData } from './train/trainer.js';
+export { train, trainAsync, evaluateNll, type TrainConfig, type EpochRecord, type TrainSummary, type TrainData } from './train/trainer.js';
+export { checkpointToSafetensors, parseCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_LIMITS, type TrainCheckpoint, type CheckpointOptions } from './train/checkpoint.js';
 export { registerHead, headTypes, getHead } from './head/registry.js';
 export { MOG_SIGMA_MIN, mogLayout } from './head/mog.js';
 export type { HeadDef, HeadConfig, ResolvedHead, HeadContext } from './head/types.js';

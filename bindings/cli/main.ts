@@ -3,12 +3,12 @@
 // (checks.ts), so a mistake is a one-line typed message before any work, not a stack trace
 // after it.
 import { Command, Option } from 'commander';
-import { createModel, loadModel, saveModel } from '../node.js';
+import { createModel, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from '../node.js';
 import { ConfigError, DivergedError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
 import { PIANO_UNITS, type PianoRollDataset } from '../data/pianoroll.js';
 import { PIANO_ROLL_DATASETS } from '../data/load-node.js';
-import { train, evaluateNll, evaluateNllScores, type TrainConfig, type TrainData, type TrainSummary, type EpochRecord } from '../train/trainer.js';
+import { train, trainAsync, evaluateNll, evaluateNllScores, type CheckpointOptions, type TrainCheckpoint, type TrainConfig, type TrainData, type TrainSummary, type EpochRecord } from '../train/trainer.js';
 import { blowUpNll } from '../train/divergence.js';
 import { trainParallel } from '../parallel/train-node.js';
 import { PAPER_RMSPROP, type OptimizerConfig } from '../optim/optimizer.js';
@@ -20,6 +20,7 @@ import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
 import { registerReproduce } from './reproduce/command.js';
 import { registerSample } from './sample.js';
+import { registerExport } from './export.js';
 import { loadMusic, musicDataInfo, recordedDataset } from './music.js';
 import { checkDataFolder, checkInputFile, checkInputFolder, intIn, nonNegative, numIn, positive, prepareOutputFile, seed } from './checks.js';
 import { RunProgress, fmt, progressMode } from './progress.js';
@@ -73,7 +74,7 @@ async function runTraining(model: Model, data: TrainData, cfg: Omit<TrainConfig,
   const full: TrainConfig = { ...cfg, onDiverge: 'stop', divergeAboveNll: blowUpNll(model.config.head), onEpoch: p.onEpoch, onBatch: p.onBatch };
   let s: TrainSummary | undefined;
   try {
-    s = threads > 1 ? await trainParallel(model, data, { ...full, parallel: threads }) : train(model, data, full);
+    s = threads > 1 ? await trainParallel(model, data, { ...full, parallel: threads }) : cfg.checkpoint ? await trainAsync(model, data, full) : train(model, data, full);
   } finally {
     p.stop(s ? (s.stopped === 'diverged' ? 'diverged' : `stopped: ${s.stopped}`) : undefined);
   }
@@ -119,7 +120,24 @@ async function demo(o: DemoOpts): Promise<void> {
 
 interface TrainOpts extends DemoOpts {
   threads: number; unit: Unit; hidden: number; layers: number; peepholes: boolean; resetBefore: boolean; out?: string;
-  clip: number; noise: number; patience: number; optimizer: 'rmsprop' | 'adam';
+  clip: number; noise: number; patience: number; optimizer: 'rmsprop' | 'adam'; checkpoint?: string; resume?: string;
+}
+
+/** --checkpoint and --resume, checked and read before training: a checkpoint written after every
+ *  epoch (to --checkpoint, else to the --resume file), and the run resumed from --resume. The
+ *  key is what else decides the numbers: a checkpoint of another data set or batch size is
+ *  refused by name. */
+async function checkpointing(o: TrainOpts): Promise<{ path?: string; resume?: TrainCheckpoint; key: Record<string, unknown> }> {
+  const path = o.checkpoint !== undefined ? await prepareOutputFile(o.checkpoint, '.safetensors', '--checkpoint') : o.resume !== undefined ? await prepareOutputFile(o.resume, '.safetensors', '--resume') : undefined;
+  const resume = o.resume !== undefined ? (await loadCheckpoint(await checkInputFile(o.resume, '--resume'))).checkpoint : undefined;
+  return { path, resume, key: { dataset: o.dataset, batchSize: o.batchSize, seed: o.seed } };
+}
+
+/** TrainConfig.checkpoint for the CLI: atomic writes to `path` after every epoch. */
+function checkpointOptions(ck: { path?: string; resume?: TrainCheckpoint; key: Record<string, unknown> }, model: Model): CheckpointOptions | undefined {
+  if (!ck.path && !ck.resume) return undefined;
+  if (ck.resume) console.log(`resuming after epoch ${ck.resume.epoch}${ck.resume.schedule.stopped ? ` (that run had ended: ${ck.resume.schedule.stopped})` : ''}`);
+  return { key: ck.key, ...(ck.resume ? { resume: ck.resume } : {}), ...(ck.path ? { save: (c: TrainCheckpoint) => saveCheckpoint(ck.path!, model, c) } : {}) };
 }
 
 function checkTrain(o: TrainOpts): void {
@@ -159,8 +177,9 @@ async function finishTraining(model: Model, s: TrainSummary, out: string | undef
 async function trainCmd(o: TrainOpts): Promise<void> {
   checkTrain(o);
   const out = o.out !== undefined ? await prepareOutputFile(o.out, '.safetensors', '--out') : undefined;
+  const ck = await checkpointing(o);
   await checkDataFolder(o.dataset, o.data);
-  if (AUDIO_DATASETS.includes(o.dataset)) return trainSpeechCmd(o, out);
+  if (AUDIO_DATASETS.includes(o.dataset)) return trainSpeechCmd(o, out, ck);
   const config: ModelConfig = { unit: o.unit, hiddenSize: o.hidden, layers: o.layers, inputSize: PIANO_UNITS, head: { type: 'bernoulli', size: PIANO_UNITS }, seed: o.seed };
   if (o.unit === 'lstm') config.peepholes = o.peepholes;
   if (o.unit === 'gru') config.resetAfter = !o.resetBefore;
@@ -171,7 +190,7 @@ async function trainCmd(o: TrainOpts): Promise<void> {
     const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : 0 });
     const line = (r: EpochRecord) => `epoch ${r.epoch + 1}: train ${fmt(r.trainNll, 3)} valid ${fmt(r.validNll, 3)}${r.best ? ' *' : ''} (${fmt(r.trainSeconds)} s)`;
     const p = new RunProgress(`${o.unit} ${o.hidden}`, progressMode(o.verbose), o.epochs, o.seconds, line);
-    const s = await runTraining(model, { train: mk(ds.train, true), valid: mk(ds.valid, false) }, trainConfig(o), p, o.threads);
+    const s = await runTraining(model, { train: mk(ds.train, true), valid: mk(ds.valid, false) }, { ...trainConfig(o), checkpoint: checkpointOptions(ck, model) }, p, o.threads);
     if (s.bestEpoch >= 0) {
       const testNll = evaluateNll(model, mk(ds.test, false));
       console.log(`best epoch ${s.bestEpoch + 1}: valid ${fmt(s.bestValidNll, 3)}, test ${fmt(testNll, 3)} nats/frame (${stoppedText(s).replace(/ \(.*\)$/, '')}; ${s.history.length} epoch(s), ${fmt(s.seconds, 1)} s)`);
@@ -183,7 +202,7 @@ async function trainCmd(o: TrainOpts): Promise<void> {
 }
 
 /** `train --dataset speech|wav`: one speech model, normalised by its training split. */
-async function trainSpeechCmd(o: TrainOpts, out: string | undefined): Promise<void> {
+async function trainSpeechCmd(o: TrainOpts, out: string | undefined, ck: Awaited<ReturnType<typeof checkpointing>>): Promise<void> {
   const ds = await loadAudio(o.dataset, o.data);
   const form = { unit: o.unit, hiddenSize: o.hidden, layers: o.layers, ...(o.unit === 'lstm' ? { peepholes: o.peepholes } : {}), ...(o.unit === 'gru' ? { resetAfter: !o.resetBefore } : {}) };
   const { model, norm } = await createSpeechModel(form, ds, o.seed, o.build, o.dataset);
@@ -191,7 +210,7 @@ async function trainSpeechCmd(o: TrainOpts, out: string | undefined): Promise<vo
     const line = (r: EpochRecord) => `epoch ${r.epoch + 1}: train ${fmt(r.trainNll, 3)} valid ${fmt(r.validNll, 3)} nats/step${r.best ? ' *' : ''} (${fmt(r.trainSeconds)} s)`;
     const p = new RunProgress(`${o.unit} ${o.hidden}`, progressMode(o.verbose), o.epochs, o.seconds, line);
     const data = { train: waveBatcher(ds.train, norm, o.batchSize, o.seed, true), valid: waveBatcher(ds.valid, norm, o.batchSize, o.seed, false) };
-    const s = await runTraining(model, data, trainConfig(o), p, o.threads);
+    const s = await runTraining(model, data, { ...trainConfig(o), checkpoint: checkpointOptions(ck, model) }, p, o.threads);
     if (s.bestEpoch >= 0) {
       const testNll = evaluateNll(model, waveBatcher(ds.test, norm, o.batchSize, o.seed, false));
       console.log(`best epoch ${s.bestEpoch + 1} (${stoppedText(s).replace(/ \(.*\)$/, '')}; ${s.history.length} epoch(s), ${fmt(s.seconds, 1)} s); test: ${describeSpeechNll(testNll, norm, 10)}`);
@@ -280,6 +299,8 @@ export function buildProgram(): Command {
     .option('--noise <x>', 'weight-noise σ', num, 0.075)
     .option('--threads <n>', 'data-parallel worker threads per update (1: this thread only)', int, 1)
     .option('--out <file>', 'write the best model here (safetensors), also when training diverges')
+    .option('--checkpoint <file>', 'write a checkpoint here after every epoch (model, optimizer, RNG and schedule; atomic)')
+    .option('--resume <file>', 'resume from this checkpoint, bit-identically, with the same options (and keep checkpointing to it unless --checkpoint is given)')
     .action((o: TrainOpts) => trainCmd(o));
   p.command('eval').description('per-frame NLL of a saved model on a data set split').argument('<model>', 'model file (.safetensors)')
     .addOption(new Option('--dataset <name>', 'data set (default: the one the model file records, else synthetic)').choices(datasetNames))
@@ -292,6 +313,7 @@ export function buildProgram(): Command {
     .action((file: string, o: EvalOpts) => evalCmd(file, o));
   registerReproduce(p);
   registerSample(p);
+  registerExport(p);
   return p;
 }
 

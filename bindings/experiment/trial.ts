@@ -2,12 +2,13 @@
 // paper's protocol by the one training loop (train/) and scored on the test set with the
 // parameters of its best validation epoch. The same code runs in a worker thread (the
 // reproduce command's worker) and in-process (--workers 0).
-import { createModel, defaultBuild, saveModel } from '../node.js';
+import { existsSync } from 'node:fs';
+import { createModel, defaultBuild, loadCheckpoint, saveCheckpoint, saveModel } from '../node.js';
 import { ConfigError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
 import { WaveBatcher } from '../data/speech.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
-import { train, evaluateNllScores, type EpochRecord } from '../train/trainer.js';
+import { trainAsync, evaluateNllScores, type EpochRecord, type CheckpointOptions } from '../train/trainer.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
@@ -197,8 +198,17 @@ export function setForgetBias(model: Model, b: number): void {
   for (let l = 0; l < c.layers; l++) model.setParam(`bias_ih_l${l}`, bias);
 }
 
-/** Trains and scores one trial. Divergence ends the trial early with what it had (not an error). */
-export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKind | undefined, cb: TrialCallbacks = {}, opts: { modelPath?: string } = {}): Promise<TrialResult> {
+/** What decides a trial's numbers besides its TrainConfig: the spec (not its epoch cap or time
+ *  limit, which a resumed trial may change) and the data's size. */
+function trialKey(spec: TrialSpec, frames: TrialResult['frames']): Record<string, unknown> {
+  const { epochs: _e, timeLimitSeconds: _t, ...rest } = spec;
+  return { spec: rest, frames };
+}
+
+/** Trains and scores one trial. Divergence ends the trial early with what it had (not an error).
+ *  With `checkpointPath`, a checkpoint is written there after every epoch, and a trial whose
+ *  checkpoint is already there (it was killed) resumes from it bit-identically. */
+export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKind | undefined, cb: TrialCallbacks = {}, opts: { modelPath?: string; checkpointPath?: string } = {}): Promise<TrialResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   if ((spec.task === 'speech') !== isSpeechData(data)) throw new ConfigError(`trial ${spec.id}: a ${spec.task ?? 'music'} trial was given ${isSpeechData(data) ? 'speech' : 'piano-roll'} data`);
@@ -208,10 +218,17 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
   try {
     if (spec.forgetBias !== undefined) setForgetBias(model, spec.forgetBias);
     cb.onStart?.(spec.epochs, trainB.batchesPerEpoch);
-    let epoch = 0;
+    const frames = { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames };
+    let checkpoint: CheckpointOptions | undefined;
+    const at = opts.checkpointPath;
+    if (at !== undefined) {
+      const resume = existsSync(at) ? (await loadCheckpoint(at)).checkpoint : undefined;
+      checkpoint = { key: trialKey(spec, frames), save: (c) => saveCheckpoint(at, model, c), ...(resume ? { resume } : {}) };
+    }
+    let epoch = checkpoint?.resume?.epoch ?? 0;
     // A diverged update (non-finite loss or gradient) ends this learning rate's trial with the
     // best parameters so far: a result of the grid (stopped: 'diverged'), not a failure.
-    const s = train(model, { train: trainB, valid: validB, trainEval: trainEvalB }, {
+    const s = await trainAsync(model, { train: trainB, valid: validB, trainEval: trainEvalB }, {
       epochs: spec.epochs, patience: spec.patience, optimizer: spec.optimizer,
       clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
       lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo, noiseDecayTo: spec.noiseDecayTo,
@@ -219,6 +236,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       onDiverge: spec.onDiverge ?? 'stop', perSequence: true, clipMode: spec.clipMode, evalWeightNoise: spec.evalWeightNoise,
       onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
       onEpoch: (r) => { epoch = r.epoch + 1; cb.onEpoch?.(trialEpoch(r)); },
+      checkpoint,
     });
     const history = s.history.map(trialEpoch);
     const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
@@ -234,7 +252,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       testNll: test.pooled, testNllSeq: test.perSequence,
       stopped: s.stopped, error: s.error, ...(s.skipped ? { skipped: s.skipped } : {}), seconds: (performance.now() - t0) / 1000,
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
-      frames: { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames },
+      frames,
     };
     if (isSpeechData(data)) {
       result.data = { sampleRate: data.sampleRate, ...data.norm, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop };

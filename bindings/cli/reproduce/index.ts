@@ -9,7 +9,7 @@
 // numbers beside ours and every trial), and `curves-epochs.svg` / `curves-seconds.svg`
 // (Figures 2–3); `<out>/README.md` sums up every data set found in the output folder (write.ts).
 // The options and their defaults are in options.ts, the command line in command.ts.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { ConfigError, GatedRnnError } from '../../errors.js';
@@ -21,7 +21,7 @@ import { checkOptions, datasetList, type ReproduceOptions } from './options.js';
 import { loadReproduceData } from './data.js';
 import { planTrials, resume, toJson, trialPath } from './plan.js';
 import { Progress } from './progress.js';
-import { inProcessRunner, pool, withWorkers, workerRunner, workerScript, type TrialFailure } from './pool.js';
+import { inProcessRunner, modelPathOf, pool, withWorkers, workerRunner, workerScript, type TrialFailure } from './pool.js';
 import { appendRunLog, logFromTrials, machineDescription, readRunLog, writeDatasetReport, writeSummary } from './write.js';
 
 export { defaultOptions, datasetList, REPRODUCE_DEFAULTS, REAL_DATASETS, type ReproduceOptions } from './options.js';
@@ -74,11 +74,14 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
   const data = await loadReproduceData(name, o);
   const dir = join(out, name);
   await mkdir(join(dir, 'trials'), { recursive: true });
-  for (const d of [dir, join(dir, 'trials'), join(dir, 'models')]) await removeStaleTemps(d);
+  const checkpointDir = join(dir, 'checkpoints');
+  for (const d of [dir, join(dir, 'trials'), join(dir, 'models'), checkpointDir]) await removeStaleTemps(d);
   const workersFor = (n: number) => (o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
   const modelDir = o.saveModels ? join(dir, 'models') : undefined;
   if (modelDir && !o.reportOnly) await mkdir(modelDir, { recursive: true });
-  const runner = o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, modelDir) : workerRunner(data, o.build, url, active, modelDir);
+  if (!o.reportOnly) await mkdir(checkpointDir, { recursive: true });
+  const dirs = { modelDir, checkpointDir };
+  const runner = o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, dirs) : workerRunner(data, o.build, url, active, dirs);
   /** Resumes `specs`: the finished ones from their files, the others trained (not with --report-only). */
   const runSpecs = async (specs: TrialSpec[]) => {
     const { finished: results, todo } = await resume(dir, specs);
@@ -89,6 +92,8 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
     try {
       ({ failed } = await pool(todo, workersFor(todo.length), runner, progress, async (r) => {
         await writeFileAtomic(trialPath(dir, r.spec.id), new TextEncoder().encode(toJson(r)));
+        // the result is on disk: its checkpoint (each epoch's, resumed from after a kill) is not needed
+        await rm(modelPathOf(checkpointDir, r.spec)!, { force: true });
         results.push(r);
       }));
     } finally {

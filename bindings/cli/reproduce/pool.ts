@@ -38,10 +38,13 @@ export async function withWorkers<T>(fn: (active: Set<Worker>) => Promise<T>): P
   }
 }
 
+/** Where a trial's files go: its best model (`--save-models`) and its checkpoint. */
+export interface TrialDirs { modelDir?: string; checkpointDir?: string }
+
 /** Each trial on a new worker thread running `url`. */
-export function workerRunner(data: TrialData, build: BuildKind | undefined, url: URL, active: Set<Worker>, modelDir?: string): TrialRunner {
+export function workerRunner(data: TrialData, build: BuildKind | undefined, url: URL, active: Set<Worker>, dirs: TrialDirs = {}): TrialRunner {
   return (spec, p) => new Promise<TrialResult>((ok, fail) => {
-    const input: WorkerInput = { spec, data, build, modelPath: modelPathOf(modelDir, spec) };
+    const input: WorkerInput = { spec, data, build, modelPath: modelPathOf(dirs.modelDir, spec), checkpointPath: modelPathOf(dirs.checkpointDir, spec) };
     const w = new Worker(url, { workerData: input });
     active.add(w);
     let settled = false;
@@ -61,13 +64,14 @@ export function workerRunner(data: TrialData, build: BuildKind | undefined, url:
 }
 
 /** Each trial in this thread. */
-export function inProcessRunner(data: TrialData, build: BuildKind | undefined, modelDir?: string): TrialRunner {
+export function inProcessRunner(data: TrialData, build: BuildKind | undefined, dirs: TrialDirs = {}): TrialRunner {
   return (spec, p) => runTrial(spec, data, build, {
     onStart: (e, b) => p.start(e, b), onBatch: (e, d, t) => p.batch(e, d, t), onEpoch: (r) => p.epoch(r),
-  }, { modelPath: modelPathOf(modelDir, spec) });
+  }, { modelPath: modelPathOf(dirs.modelDir, spec), checkpointPath: modelPathOf(dirs.checkpointDir, spec) });
 }
 
-/** Where a trial's best model is saved (`--save-models`): `<dir>/models/<id>.safetensors`. */
+/** Where a trial's best model is saved (`--save-models`): `<dir>/models/<id>.safetensors`; its
+ *  checkpoint likewise in `<dir>/checkpoints/`. */
 export function modelPathOf(modelDir: string | undefined, spec: TrialSpec): string | undefined {
   return modelDir === undefined ? undefined : join(modelDir, `${spec.id}.safetensors`);
 }

@@ -6,7 +6,11 @@ import { enableRelaxedSimd } from '../../core-node.js';
 import { runTrial, errorInfo, type TrialSpec, type TrialEpoch, type TrialResult, type TrialData } from '../../experiment/trial.js';
 import type { BuildKind } from '../../wasm.js';
 
-export interface WorkerInput { spec: TrialSpec; data: TrialData; build?: BuildKind; /** save the trial's best model here */ modelPath?: string }
+export interface WorkerInput {
+  spec: TrialSpec; data: TrialData; build?: BuildKind;
+  /** save the trial's best model here */ modelPath?: string;
+  /** checkpoint every epoch here, and resume from it if it is there */ checkpointPath?: string;
+}
 
 export type WorkerMessage =
   | { type: 'start'; epochs: number; batches: number }
@@ -32,7 +36,7 @@ try {
       if (done === total || now - lastBatch > 100) { lastBatch = now; send({ type: 'batch', epoch, done, total }); }
     },
     onEpoch: (record) => send({ type: 'epoch', record }),
-  }, { modelPath: input.modelPath });
+  }, { modelPath: input.modelPath, checkpointPath: input.checkpointPath });
   send({ type: 'done', result });
 } catch (e) {
   send({ type: 'error', error: errorInfo(e) });

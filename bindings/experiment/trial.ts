@@ -131,8 +131,12 @@ export interface TrialResult {
   error?: string;
   /** Diverged updates left out (spec.onDiverge 'skip'; absent when none). */
   skipped?: number;
-  /** Wall-clock seconds of the whole trial (model creation to test score). */
+  /** Wall-clock seconds of the whole trial (model creation to test score); of the resumed part
+   *  only when the trial was resumed. */
   seconds: number;
+  /** The trial was killed and resumed from its checkpoint written after this many epochs
+   *  (absent when it ran in one go). Its numbers are those of an uninterrupted run. */
+  resumedAfterEpoch?: number;
   build: BuildKind;
   startedAt: string;
   finishedAt: string;
@@ -251,6 +255,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       ...(full ? { trainNllSeq: full.perSequence } : {}),
       testNll: test.pooled, testNllSeq: test.perSequence,
       stopped: s.stopped, error: s.error, ...(s.skipped ? { skipped: s.skipped } : {}), seconds: (performance.now() - t0) / 1000,
+      ...(checkpoint?.resume ? { resumedAfterEpoch: checkpoint.resume.epoch } : {}),
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       frames,
     };

@@ -291,6 +291,7 @@ describe('the grid and the selection', () => {
     expect(o.results[0].spec.forgetBias).toBe(1);
     // after one epoch the forget slice of the input bias has moved from 1, the other gates' from 0, by little
     const m = await loadModel(join(tmp, 'beyond', 'synthetic', 'models', 'lstm-seed1-trial0.safetensors'));
+    expect(m.data).toEqual({ kind: 'pianoroll', dataset: 'synthetic' }); // eval and sample find the data set
     const b = m.getParam('bias_ih_l0'), H = 5;
     const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
     expect(mean(b.subarray(H, 2 * H))).toBeGreaterThan(0.5);

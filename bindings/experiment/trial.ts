@@ -262,7 +262,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
     if (isSpeechData(data)) {
       result.data = { sampleRate: data.sampleRate, ...data.norm, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop };
       model.data = { kind: 'speech', ...result.data };
-    }
+    } else model.data = { kind: 'pianoroll', dataset: spec.dataset }; // eval and sample find the data set
     // the best-validation parameters, with how the data were prepared (for eval and sample)
     if (opts.modelPath !== undefined && best) await saveModel(model, opts.modelPath);
     return result;

@@ -12,7 +12,6 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RMSPROP } from '../lib/workloads.mjs';
-import { buildOnnxModel } from '../lib/onnx.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
@@ -39,34 +38,52 @@ function permuteGates(a, rows, H, order) {
 
 // ---------------------------------------------------------------------------------------- ours
 
+let library = null;
+/** dist/node.js, imported once: { mod } when it is usable, else { reason } (a skip reason). */
+async function loadLibrary() {
+  if (library) return library;
+  const entry = join(root, 'dist', 'node.js');
+  if (!existsSync(entry)) return (library = { reason: 'dist/node.js not found: run `npm run build` first (npm run bench does)' });
+  try {
+    const mod = await import(pathToFileURL(entry).href);
+    library = typeof mod.createModel === 'function' ? { mod } : { reason: 'dist/node.js has no createModel' };
+  } catch (e) { library = { reason: `dist/node.js failed to load: ${e.message}` }; }
+  return library;
+}
+
+/** Our model of the workload `s` holding the shared starting weights `p` (our layout → the
+ *  model's PyTorch orientation). The `ours` contender trains it; the `onnx` one exports it. */
+async function ourModel(mod, s, p) {
+  const { I, H, O } = s, GH = p.bih.length;
+  const cfg = { unit: s.unit, inputSize: I, hiddenSize: H, head: { type: 'bernoulli', size: O } };
+  if (s.unit === 'lstm') cfg.peepholes = !!s.peepholes;
+  if (s.unit === 'gru') cfg.resetAfter = s.resetAfter !== false;
+  const m = await mod.createModel(cfg);
+  m.setParam('weight_ih_l0', transpose(p.W, I, GH));
+  m.setParam('weight_hh_l0', transpose(p.U, H, GH));
+  m.setParam('bias_ih_l0', p.bih);
+  m.setParam('bias_hh_l0', p.bhh);
+  if (s.peepholes) m.setParam('weight_peephole_l0', p.peep);
+  m.setParam('head.weight', transpose(p.V, H, O));
+  m.setParam('head.bias', p.c);
+  return m;
+}
+
 export const ours = {
   id: 'ours', label: 'gatedrnn (ours)', note: '',
   mod: null,
   async load() {
-    const entry = join(root, 'dist', 'node.js');
-    if (!existsSync(entry)) return 'dist/node.js not found: run `npm run build` first (npm run bench does)';
-    try {
-      this.mod = await import(pathToFileURL(entry).href);
-    } catch (e) { return `dist/node.js failed to load: ${e.message}`; }
-    if (typeof this.mod.createModel !== 'function') return 'dist/node.js has no createModel';
+    const lib = await loadLibrary();
+    if (lib.reason) return lib.reason;
+    this.mod = lib.mod;
     const build = this.mod.defaultBuild ? this.mod.defaultBuild() : 'default';
     this.note = `build: ${build}`;
     return null;
   },
   supports() { return null; },
   async create(s, p, d) {
-    const { I, H, O, T, B } = s, GH = p.bih.length;
-    const cfg = { unit: s.unit, inputSize: I, hiddenSize: H, head: { type: 'bernoulli', size: O } };
-    if (s.unit === 'lstm') cfg.peepholes = !!s.peepholes;
-    if (s.unit === 'gru') cfg.resetAfter = s.resetAfter !== false;
-    const m = await this.mod.createModel(cfg);
-    m.setParam('weight_ih_l0', transpose(p.W, I, GH));
-    m.setParam('weight_hh_l0', transpose(p.U, H, GH));
-    m.setParam('bias_ih_l0', p.bih);
-    m.setParam('bias_hh_l0', p.bhh);
-    if (s.peepholes) m.setParam('weight_peephole_l0', p.peep);
-    m.setParam('head.weight', transpose(p.V, H, O));
-    m.setParam('head.bias', p.c);
+    const { T, B } = s;
+    const m = await ourModel(this.mod, s, p);
     m.setOptimizer({ type: 'rmsprop', ...RMSPROP, centered: false });
     const batch = { T, B, x: d.x, y: d.y };
     const views = m.batchViews(T, B);
@@ -197,27 +214,38 @@ export const tfjsWasm = tfjsContender('wasm');
 
 // ------------------------------------------------------------------------------- onnxruntime
 
+// The graph is the library's own export (exportOnnx, bindings/model/onnx.ts) of a model built as
+// the `ours` contender builds it: one RNN / LSTM / GRU node, MatMul + Add + Sigmoid. Only
+// `outputs` (T, B, O) is fetched: time-major, so its data is the probabilities in the order
+// every contender returns them.
 export const onnx = {
   id: 'ort-wasm', label: 'ONNX Runtime Web (wasm)', note: '', inferenceOnly: true,
   ort: null,
+  mod: null,
   async load() {
+    const lib = await loadLibrary();
+    if (lib.reason) return `the graph is written by exportOnnx: ${lib.reason}`;
+    if (typeof lib.mod.exportOnnx !== 'function') return 'dist/node.js has no exportOnnx';
+    this.mod = lib.mod;
     try {
       this.ort = await import('onnxruntime-web');
       this.ort.env.wasm.numThreads = 1;
       this.ort.env.logLevel = 'error';
-      this.note = '1 thread, inference only';
+      this.note = '1 thread, inference only; graph from exportOnnx';
       return null;
     } catch (e) { return e.message; }
   },
   supports() { return null; },
   async create(s, p, d) {
     const ort = this.ort;
-    const bytes = buildOnnxModel(s, p);
+    const m = await ourModel(this.mod, s, p);
+    let bytes;
+    try { bytes = this.mod.exportOnnx(m); } finally { m.dispose(); }
     const sess = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const x = new ort.Tensor('float32', d.x, [s.T, s.B, s.I]);
     return {
       train: null,
-      infer: async () => (await sess.run({ x })).p.data,
+      infer: async () => (await sess.run({ x }, ['outputs'])).outputs.data,
       dispose: () => sess.release(),
     };
   },

@@ -35,7 +35,7 @@ async function exportCmd(file: string, o: ExportOpts): Promise<void> {
 
 export function registerExport(program: Command): Command {
   return program.command('export').description('write a model as a standard ONNX file (RNN / LSTM / GRU nodes and the head; dynamic time and batch)')
-    .argument('<model>', 'model file (.safetensors)')
+    .argument('<model>', 'model file (.safetensors, or a plain PyTorch .pt / safetensors state_dict)')
     .requiredOption('--onnx <file.onnx>', 'where to write the ONNX model')
     .option('--initial-states', 'give the graph inputs h0 (and c0), (layers, B, H); without it every sequence starts from zero states')
     .addHelpText('after', '\nExit codes: 0 done; 1 a bad option, file or model (one line: gatedrnn: <Error> (<code>): what is\nwrong), checked before the model is read.')

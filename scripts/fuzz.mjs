@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run fuzz [-- options]: the long fuzz run of the five input parsers (model files, pickle,
-// MIDI, json.gz, WAV) with the generators of tests/fuzz/ (bundled here with esbuild into
+// npm run fuzz [-- options]: the long fuzz run of the six input parsers (model files, pickle,
+// MIDI, json.gz, WAV, PyTorch .pt) with the generators of tests/fuzz/ (bundled here with esbuild into
 // node_modules/.cache/gatedrnn-fuzz/run-<pid>/). Cases run in a child process with a V8 heap bound
 // (--heap-mb) and a peak-RSS bound (--rss-mb); a case that takes longer than --timeout-ms is a
 // hang (the child is killed and a new one goes on with the next case), a child that dies is a
@@ -9,7 +9,7 @@
 // is written to --out (fuzz-out/, gitignored) with a .json beside it saying how to replay it.
 //
 //   --cases N         cases per parser (default 100000)
-//   --parsers a,b     any of safetensors, pickle, midi, jsongz, wav (default: all)
+//   --parsers a,b     any of safetensors, pickle, midi, jsongz, wav, torchpt (default: all)
 //   --seed S          run seed (default 1); case i of a seed is always the same input
 //   --start I         first case index (default 0)
 //   --timeout-ms T    time bound of one case (default 5000): its CPU time, or 4× in wall time
@@ -37,7 +37,7 @@ const { values: a } = parseArgs({
   options: {
     help: { type: 'boolean', short: 'h', default: false },
     cases: { type: 'string', default: '100000' },
-    parsers: { type: 'string', default: 'safetensors,pickle,midi,jsongz,wav' },
+    parsers: { type: 'string', default: 'safetensors,pickle,midi,jsongz,wav,torchpt' },
     seed: { type: 'string', default: '1' },
     start: { type: 'string', default: '0' },
     'timeout-ms': { type: 'string', default: '5000' },

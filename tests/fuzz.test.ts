@@ -1,5 +1,6 @@
 // The bounded fuzz run inside `npm test` (issue 11): for each input parser — model files
-// (parseModelFile), the pickle loader, MIDI, json.gz data sets, WAV — a few thousand seeded
+// (parseModelFile), the pickle loader, MIDI, json.gz data sets, WAV, PyTorch .pt checkpoints
+// (readTorchPt) — a few thousand seeded
 // cases from tests/fuzz/ (valid inputs, mutated ones, format-aware mutations, hostile
 // constructions at their 'test' size, noise). Every case must parse or throw a GatedRnnError
 // (name and code), valid inputs must parse to what they encode, and no case may take more than
@@ -18,7 +19,7 @@ import { shrink } from './fuzz/shrink.js';
 
 const SEEDS = [1, 2, 3, 4];
 /** Cases per parser (split over SEEDS); the loaders that read a file cost more per case. */
-const CASES: Record<ParserName, number> = { safetensors: 2000, pickle: 1500, midi: 2500, jsongz: 1500, wav: 3000 };
+const CASES: Record<ParserName, number> = { safetensors: 2000, pickle: 1500, midi: 2500, jsongz: 1500, wav: 3000, torchpt: 1000 };
 const override = Number(process.env.GATEDRNN_FUZZ_CASES);
 /** The bound of one case, on the CPU time of this process (so a machine busy with other work
  *  does not fail it); and in wall time, 10 × that. */

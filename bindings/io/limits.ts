@@ -98,6 +98,36 @@ export const PICKLE_LIMITS: Readonly<Required<PickleLimits>> = Object.freeze({
   maxMemo: 2_000_000, maxMarks: 10_000, maxValues: 10_000_000, maxContainers: 5_000_000, maxNumberChars: 64,
 });
 
+/** Bounds of a PyTorch `.pt` zip checkpoint (readTorchPt). A state_dict has one zip entry per
+ *  storage plus four or five small ones, about 30 pickle opcodes and 20 values per tensor; the
+ *  entry sizes are the ones the zip's central directory declares, checked before any entry is
+ *  read. Entries are views of the input (stored, never inflated): what readTorchPt allocates
+ *  is the tensors it returns, at most maxElements float32 values (400 MB at the default), however
+ *  many tensors share one storage or repeat an element with a stride of 0. */
+export interface TorchPtLimits {
+  /** Most zip entries (default 10,000). */
+  maxEntries?: number;
+  /** Largest entry, in bytes (default 1 GiB). */
+  maxEntryBytes?: number;
+  /** Largest sum of the entries' sizes, in bytes (default 2 GiB). */
+  maxTotalBytes?: number;
+  /** Most opcodes in data.pkl (default 1,000,000). */
+  maxPickleOps?: number;
+  /** Most values data.pkl creates or hands out again through its memo, and its largest memo
+   *  index (default 1,000,000). */
+  maxPickleValues?: number;
+  /** Most tensors (default 10,000). */
+  maxTensors?: number;
+  /** Most dimensions per tensor (default 16). */
+  maxRank?: number;
+  /** Most elements over all tensors read (default 100,000,000: 400 MB of float32). */
+  maxElements?: number;
+}
+export const TORCH_PT_LIMITS: Readonly<Required<TorchPtLimits>> = Object.freeze({
+  maxEntries: 10_000, maxEntryBytes: 2 ** 30, maxTotalBytes: 2 ** 31, maxPickleOps: 1_000_000,
+  maxPickleValues: 1_000_000, maxTensors: 10_000, maxRank: 16, maxElements: 100_000_000,
+});
+
 /** Bounds of one MIDI file (midiToNoteSequence, loadMidiFolder). */
 export interface MidiLimits {
   /** Largest file read from disk, in bytes (default 16 MiB). */

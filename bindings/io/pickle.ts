@@ -18,6 +18,12 @@
 // kilobytes of memo references cannot describe 10¹² steps for a consumer to walk — are counted
 // against maxValues; text numbers are refused by length before they are parsed (so parsing is
 // linear); memo indices and MARK nesting are bounded. Dict keys must be unique.
+//
+// The same machine serves one restricted extension (decodePickleWith, used by io/torch-pt.ts for
+// PyTorch's data.pkl): a caller-supplied PickleExtension is handed GLOBAL, STACK_GLOBAL,
+// BINPERSID, REDUCE and BUILD, and decides what each may mean (an allow-list of names mapped to
+// functions the caller wrote). The values it creates are PickleObjects, leaves to this reader.
+// Every other refused opcode stays refused. decodePickle passes no extension.
 import { FormatError, LimitError } from '../errors.js';
 import { PICKLE_LIMITS, limitError, resolveLimits, type PickleLimits } from './limits.js';
 
@@ -32,6 +38,56 @@ export type PickleValue =
 
 export type { PickleLimits };
 
+/** A value a PickleExtension creates (an imported name standing for a function the caller wrote,
+ *  a persistent reference, the result of a call): opaque to this reader, a leaf of the data
+ *  (never walked, never counted as a container). */
+export abstract class PickleObject {
+  /** How messages name it, e.g. `global torch._utils._rebuild_tensor_v2`. */
+  abstract describe(): string;
+}
+
+/** What an extended decode can hold: plain data and the extension's objects. */
+export type PickleData =
+  | null
+  | boolean
+  | number
+  | string
+  | Uint8Array
+  | PickleObject
+  | PickleData[]
+  | { [key: string]: PickleData };
+
+/** Throws the reader's FormatError (prefixed with where, the opcode and its byte offset). */
+export type PickleFail = (message: string) => never;
+
+/** The restricted meaning a caller gives to opcodes decodePickle refuses. Each hook gets the
+ *  values already on the stack and `fail`; it must never resolve a name dynamically. */
+export interface PickleExtension {
+  /** GLOBAL / STACK_GLOBAL: the object `module.name` stands for (fail for a name not allowed). */
+  global(module: string, name: string, fail: PickleFail): PickleObject;
+  /** BINPERSID: the object the persistent id `pid` stands for. */
+  persistentLoad(pid: PickleData, fail: PickleFail): PickleData;
+  /** REDUCE: the result of calling `callable` with the tuple `args`. */
+  reduce(callable: PickleData, args: PickleData[], fail: PickleFail): PickleData;
+  /** BUILD: applies `state` to `obj` (which stays on the stack). */
+  build(obj: PickleData, state: PickleData, fail: PickleFail): void;
+}
+
+/** How decodePickleWith differs from decodePickle. */
+export interface PickleOptions {
+  /** The start of every message (default 'pickle'). */
+  where?: string;
+  /** The opcodes decodePickle refuses that the caller gives a meaning to. */
+  extension?: PickleExtension;
+  /** Most opcodes run (default: unbounded; the input's length bounds them). */
+  maxOps?: number;
+  /** The option each LimitError names, when the caller's own options call it otherwise
+   *  (default: the PickleLimits key, and 'maxOps'). */
+  limitNames?: { maxValues?: string; maxContainers?: string; maxOps?: string };
+  /** What a refused opcode's message says is read (default: plain data). */
+  refusedHint?: string;
+}
+
 /** Opcodes refused because they import or call Python objects, by byte value. */
 const REFUSED: Record<number, string> = {
   0x63: 'GLOBAL', 0x93: 'STACK_GLOBAL', 0x52: 'REDUCE', 0x62: 'BUILD', 0x69: 'INST', 0x6f: 'OBJ',
@@ -45,9 +101,18 @@ const UNSUPPORTED: Record<number, string> = { 0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS
 const OP_KIND = new Uint8Array(256);
 for (const k of Object.keys(REFUSED)) OP_KIND[Number(k)] = 1;
 for (const k of Object.keys(UNSUPPORTED)) OP_KIND[Number(k)] = 2;
+/** The same with a PickleExtension: GLOBAL, STACK_GLOBAL, BINPERSID, REDUCE and BUILD go to it. */
+const OP_KIND_EXT = OP_KIND.slice();
+for (const k of [0x63, 0x93, 0x51, 0x52, 0x62]) OP_KIND_EXT[k] = 0;
+
+const PLAIN_DATA = 'only plain data (dict, list, tuple, str, bytes, int, float, bool, None) is read, and nothing is ever executed';
 
 const MARK = Symbol('mark');
-type Slot = PickleValue | typeof MARK;
+type Slot = PickleData | typeof MARK;
+
+/** A list, tuple or dict (what the container limits count and the cycle check walks). */
+const isContainer = (v: PickleData): v is PickleData[] | { [key: string]: PickleData } =>
+  typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof PickleObject);
 
 const latin1 = (b: Uint8Array): string => {
   let s = '';
@@ -58,7 +123,22 @@ const latin1 = (b: Uint8Array): string => {
 
 /** Decodes one pickle; the whole input must be consumed by STOP. */
 export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): PickleValue {
-  const lim = resolveLimits(PICKLE_LIMITS, limits, 'pickle');
+  // without an extension no PickleObject can be created: the result is plain data
+  return decodePickleWith(bytes, limits, {}) as PickleValue;
+}
+
+/** decodePickle with a restricted extension (see PickleExtension) and its own message prefix. */
+export function decodePickleWith(bytes: Uint8Array, limits: PickleLimits, options: PickleOptions): PickleData {
+  const where = options.where ?? 'pickle';
+  const ext = options.extension;
+  const opKind = ext ? OP_KIND_EXT : OP_KIND;
+  const maxOps = options.maxOps ?? Infinity;
+  const refusedHint = options.refusedHint ?? PLAIN_DATA;
+  const valuesLimit = options.limitNames?.maxValues ?? 'maxValues';
+  const containersLimit = options.limitNames?.maxContainers ?? 'maxContainers';
+  const opsLimit = options.limitNames?.maxOps ?? 'maxOps';
+  let ops = 0;
+  const lim = resolveLimits(PICKLE_LIMITS, limits, where);
   const maxMemo = lim.maxMemo;
   const maxMarks = lim.maxMarks;
   const maxValues = lim.maxValues;
@@ -69,13 +149,13 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const stack: Slot[] = [];
   const marks: number[] = [];
-  const memo = new Map<number, PickleValue>();
+  const memo = new Map<number, PickleData>();
   let pos = 0;
   let opAt = 0;
   let op = -1; // the opcode being run; -1 outside any opcode
 
   const opName = (o: number): string => OPNAMES[o] ?? REFUSED[o] ?? UNSUPPORTED[o] ?? `opcode 0x${o.toString(16).padStart(2, '0')}`;
-  const bad = (msg: string): never => { throw new FormatError(`pickle: ${op >= 0 ? `${opName(op)} at byte ${opAt}: ` : ''}${msg}`); };
+  const bad = (msg: string): never => { throw new FormatError(`${where}: ${op >= 0 ? `${opName(op)} at byte ${opAt}: ` : ''}${msg}`); };
   const need = (n: number): void => { if (n > bytes.length - pos) bad(`truncated: needs ${n} more bytes, ${bytes.length - pos} left`); };
   const take = (n: number): Uint8Array => { need(n); const b = bytes.subarray(pos, pos + n); pos += n; return b; };
   const u8 = (): number => { need(1); return bytes[pos++]; };
@@ -97,10 +177,10 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
     return s;
   };
   /** Pushes a value the opcode created (not one the memo or DUP hands out again). */
-  const push = (v: PickleValue): void => {
-    if (++created > maxValues) throw limitError('pickle', 'values', maxValues, 'maxValues');
-    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && ++containers > maxContainers) {
-      throw limitError('pickle', 'lists, tuples and dicts', maxContainers, 'maxContainers');
+  const push = (v: PickleData): void => {
+    if (++created > maxValues) throw limitError(where, 'values', maxValues, valuesLimit);
+    if (isContainer(v) && ++containers > maxContainers) {
+      throw limitError(where, 'lists, tuples and dicts', maxContainers, containersLimit);
     }
     stack.push(v);
   };
@@ -108,37 +188,37 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
    *  close a cycle. */
   const shared = new Set<object>();
   /** Pushes a value already counted (a memo reference, DUP). */
-  const pushAgain = (v: PickleValue): void => {
+  const pushAgain = (v: PickleData): void => {
     // a reference describes its object once more: counted now, so that millions of DUPs or
     // GETs cannot grow the stack past the budget before the result is measured at STOP
-    if (++created > maxValues) throw limitError('pickle', 'values (a value the memo or DUP hands out again counts again)', maxValues, 'maxValues');
-    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
-      if (++containers > maxContainers) throw limitError('pickle', 'lists, tuples and dicts (a reference handed out again counts again)', maxContainers, 'maxContainers');
+    if (++created > maxValues) throw limitError(where, 'values (a value the memo or DUP hands out again counts again)', maxValues, valuesLimit);
+    if (isContainer(v)) {
+      if (++containers > maxContainers) throw limitError(where, 'lists, tuples and dicts (a reference handed out again counts again)', maxContainers, containersLimit);
       shared.add(v);
     }
     stack.push(v);
   };
-  const pop = (): PickleValue => {
+  const pop = (): PickleData => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) bad('stack underflow');
-    return stack.pop() as PickleValue;
+    return stack.pop() as PickleData;
   };
-  const top = (): PickleValue => {
+  const top = (): PickleData => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) bad('stack underflow');
-    return stack[stack.length - 1] as PickleValue;
+    return stack[stack.length - 1] as PickleData;
   };
-  const popMark = (): PickleValue[] => {
+  const popMark = (): PickleData[] => {
     const m = marks.pop();
     if (m === undefined) bad('no MARK on the stack');
-    const items = stack.splice(m!) as PickleValue[];
+    const items = stack.splice(m!) as PickleData[];
     return items;
   };
   const memoKey = (i: number): number => {
     if (!Number.isSafeInteger(i) || i < 0 || i > maxMemo) bad(`memo index ${i} is outside 0..${maxMemo}`);
     return i;
   };
-  const memoGet = (i: number): PickleValue => {
+  const memoGet = (i: number): PickleData => {
     if (!memo.has(i)) bad(`memo index ${i} was never stored`);
-    return memo.get(i) as PickleValue;
+    return memo.get(i) as PickleData;
   };
   const int = (v: bigint | number): number => {
     const n = typeof v === 'bigint' ? Number(v) : v;
@@ -150,7 +230,7 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
   const numberLine = (kind: string): string => {
     const end = bytes.indexOf(0x0a, pos);
     if (end >= 0 && end - pos > maxChars) {
-      throw new LimitError(`pickle: ${opName(op)} at byte ${opAt}: ${kind} of ${end - pos} characters is longer than the limit of ${maxChars} (the limit maxNumberChars)`, 'maxNumberChars', maxChars);
+      throw new LimitError(`${where}: ${opName(op)} at byte ${opAt}: ${kind} of ${end - pos} characters is longer than the limit of ${maxChars} (the limit maxNumberChars)`, 'maxNumberChars', maxChars);
     }
     return line();
   };
@@ -168,26 +248,27 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
     if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
     return int(v);
   };
-  const asList = (v: PickleValue, what: string): PickleValue[] => {
+  const asList = (v: PickleData, what: string): PickleData[] => {
     if (!Array.isArray(v)) bad(`${what} needs a list below it, found ${describe(v)}`);
-    return v as PickleValue[];
+    return v as PickleData[];
   };
-  const asDict = (v: PickleValue, what: string): { [k: string]: PickleValue } => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) bad(`${what} needs a dict below it, found ${describe(v)}`);
-    return v as { [k: string]: PickleValue };
+  const asDict = (v: PickleData, what: string): { [k: string]: PickleData } => {
+    if (!isContainer(v) || Array.isArray(v)) bad(`${what} needs a dict below it, found ${describe(v)}`);
+    return v as { [k: string]: PickleData };
   };
-  const setItem = (d: { [k: string]: PickleValue }, k: PickleValue, v: PickleValue): void => {
+  const setItem = (d: { [k: string]: PickleData }, k: PickleData, v: PickleData): void => {
     if (typeof k !== 'string') bad(`dict key ${describe(k)} is not a string (only str keys are supported)`);
     if (Object.prototype.hasOwnProperty.call(d, k as string)) bad(`dict key ${JSON.stringify(k)} is set twice (a Python dict pickles each key once; the second would silently replace the first)`);
     Object.defineProperty(d, k as string, { value: v, enumerable: true, writable: true, configurable: true });
   };
-  const newDict = (): { [k: string]: PickleValue } => Object.create(null);
+  const newDict = (): { [k: string]: PickleData } => Object.create(null);
 
   for (;;) {
     if (pos >= bytes.length) { op = -1; bad('truncated: no STOP opcode'); }
     opAt = pos;
     op = bytes[pos++];
-    const kind = OP_KIND[op];
+    if (++ops > maxOps) throw limitError(where, 'opcodes', maxOps, opsLimit);
+    const kind = opKind[op];
     if (kind === 1) {
       let detail = '';
       if (op === 0x63 || op === 0x69) { // GLOBAL/INST: show "module name" without resolving it
@@ -196,7 +277,7 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
       } else if (op === 0x93 && stack.length >= 2 && typeof stack[stack.length - 2] === 'string' && typeof stack[stack.length - 1] === 'string') {
         detail = ` (${JSON.stringify(`${stack[stack.length - 2] as string}.${stack[stack.length - 1] as string}`)})`;
       }
-      bad(`refused${detail}: this opcode imports or calls Python objects; only plain data (dict, list, tuple, str, bytes, int, float, bool, None) is read, and nothing is ever executed`);
+      bad(`refused${detail}: this opcode imports or calls Python objects; ${refusedHint}`);
     }
     if (kind === 2) bad('sets are not supported');
     switch (op) {
@@ -206,8 +287,8 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
         if (marks.length > 0) bad('MARK left open at STOP');
         if (stack.length !== 1) bad(`stack holds ${stack.length} values at STOP, expected 1`);
         if (pos !== bytes.length) { op = -1; bad(`${bytes.length - pos} trailing bytes after STOP`); }
-        const result = stack[0] as PickleValue;
-        checkDescribed(result, maxValues, shared);
+        const result = stack[0] as PickleData;
+        checkDescribed(result, maxValues, shared, where, valuesLimit);
         return result;
       }
       case 0x28: if (marks.length >= maxMarks) bad(`more than ${maxMarks} nested MARKs`); marks.push(stack.length); break; // MARK
@@ -284,6 +365,22 @@ export function decodePickle(bytes: Uint8Array, limits: PickleLimits = {}): Pick
       case 0x67: pushAgain(memoGet(textInt(numberLine('an integer')))); break; // GET
       case 0x68: pushAgain(memoGet(u8())); break; // BINGET
       case 0x6a: pushAgain(memoGet(u32())); break; // LONG_BINGET
+      // --- the extension's opcodes (opKind refuses them when there is none)
+      case 0x63: { const m = line(), n = line(); push(ext!.global(m, n, bad)); break; } // GLOBAL
+      case 0x93: { // STACK_GLOBAL
+        const n = pop(), m = pop();
+        if (typeof m !== 'string' || typeof n !== 'string') bad(`needs two strings below it, found ${describe(m)} and ${describe(n)}`);
+        push(ext!.global(m as string, n as string, bad));
+        break;
+      }
+      case 0x51: push(ext!.persistentLoad(pop(), bad)); break; // BINPERSID
+      case 0x52: { // REDUCE
+        const args = pop(), f = pop();
+        if (!Array.isArray(args)) bad(`needs an argument tuple on top, found ${describe(args)}`);
+        push(ext!.reduce(f, args as PickleData[], bad));
+        break;
+      }
+      case 0x62: { const state = pop(); ext!.build(top(), state, bad); break; } // BUILD
       default: bad('unknown opcode');
     }
   }
@@ -307,6 +404,7 @@ const OPNAMES: Record<number, string> = {
 
 function describe(v: unknown): string {
   if (v === null) return 'None';
+  if (v instanceof PickleObject) return v.describe();
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Uint8Array) return 'bytes';
   if (typeof v === 'object') return 'a dict';
@@ -366,23 +464,23 @@ function rawUnicodeEscape(s: string, bad: (m: string) => never): string {
  *  (which would make a consumer's walk take forever). One pass over the distinct objects: an
  *  object in `shared` (handed out again by the memo or DUP) has its described size computed
  *  once and is the only kind that can close a cycle; every other object has one parent. */
-function checkDescribed(root: PickleValue, max: number, shared: Set<object>): void {
+function checkDescribed(root: PickleData, max: number, shared: Set<object>, where: string, limit: string): void {
   const onPath = new Set<object>();
   const size = new Map<object, number>(); // described values of each finished shared object
-  const stack: { v: object; children: PickleValue[]; i: number; n: number }[] = [];
-  const tooMany = () => limitError('pickle', 'values described (an object the memo hands out n times counts n times)', max, 'maxValues');
+  const stack: { v: object; children: PickleData[]; i: number; n: number }[] = [];
+  const tooMany = () => limitError(where, 'values described (an object the memo hands out n times counts n times)', max, limit);
   /** Adds child v to the open frame (or starts a frame for it). */
-  const enter = (v: PickleValue, parent: { n: number } | undefined): void => {
-    if (typeof v !== 'object' || v === null || v instanceof Uint8Array) { if (parent && ++parent.n > max) throw tooMany(); return; }
+  const enter = (v: PickleData, parent: { n: number } | undefined): void => {
+    if (!isContainer(v)) { if (parent && ++parent.n > max) throw tooMany(); return; }
     if (shared.has(v)) {
-      if (onPath.has(v)) throw new FormatError('pickle: the data contains itself (a cycle through the memo); only tree-shaped data is accepted');
+      if (onPath.has(v)) throw new FormatError(`${where}: the data contains itself (a cycle through the memo); only tree-shaped data is accepted`);
       const known = size.get(v);
       if (known !== undefined) { if (parent && (parent.n += known) > max) throw tooMany(); return; }
       onPath.add(v);
     }
     stack.push({ v, children: Array.isArray(v) ? v : Object.values(v), i: 0, n: 1 });
   };
-  if (typeof root !== 'object' || root === null || root instanceof Uint8Array) return;
+  if (!isContainer(root)) return;
   enter(root, undefined);
   while (stack.length > 0) {
     const f = stack[stack.length - 1];

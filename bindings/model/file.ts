@@ -1,8 +1,11 @@
-// Model files: safetensors with PyTorch state_dict names (README "Model files").
+// Model files: safetensors with PyTorch state_dict names (README "Model files"), and plain
+// PyTorch state_dicts (torch.save .pt zips, or safetensors without our metadata) whose config
+// is inferred from their tensors (infer.ts).
 // Metadata keys: format = "gatedrnn", format_version = "1", config = JSON of the ModelConfig,
 // and optionally data = JSON of the model's DataInfo (how its inputs were prepared, e.g. the
 // speech normalisation statistics, so that eval and sample prepare data the same way).
-import { copyTensors, encodeSafetensors, readSafetensorsHeader, type SafetensorsEntry, type SafetensorsHeader, type Tensor } from '../io/safetensors.js';
+import { copyTensors, encodeSafetensors, readSafetensorsHeader, type Tensor } from '../io/safetensors.js';
+import { isLegacyTorchPt, isTorchZip, readTorchPt } from '../io/torch-pt.js';
 import { parseJsonStrict } from '../io/json-strict.js';
 import { MODEL_FILE_LIMITS, MODEL_METADATA_JSON, resolveLimits, type SafetensorsLimits } from '../io/limits.js';
 import { ConfigError, FormatError, LimitError } from '../errors.js';
@@ -47,17 +50,17 @@ export interface ParsedModelFile { config: ModelConfig; tensors: Map<string, Ten
  *  names (weight_ih_l0 …, head.weight, head.bias), biases a bias=False module lacks as zeros. */
 export function parseModelFile(bytes: Uint8Array, opts: ModelFileOptions = {}): ParsedModelFile {
   if (!opts || typeof opts !== 'object') throw new ConfigError('model file options must be an object');
-  const header = readSafetensorsHeader(bytes, resolveLimits(MODEL_FILE_LIMITS, opts.limits ?? {}, 'model file'));
-  const md = header.metadata;
+  const src = fileSource(bytes, opts);
+  const md = src.metadata;
   const data = parseDataInfo(md.data);
-  const { config, names, ignored } = fileConfig(header, opts);
+  const { config, names, ignored } = fileConfig(src.entries, md, opts);
   let resolved: ResolvedConfig;
   try { resolved = resolveConfig(config); } catch (e) {
     throw new FormatError(`model file: its config is invalid: ${(e as Error).message}`);
   }
   checkModelFits(resolved);
-  const table = paramTable(resolved), byName = new Map(header.entries.map((e) => [e.name, e]));
-  const wanted: SafetensorsEntry[] = [], zeros: ParamSpec[] = [];
+  const table = paramTable(resolved), byName = new Map(src.entries.map((e) => [e.name, e]));
+  const wanted: { name: string; shape: number[] }[] = [], zeros: ParamSpec[] = [];
   for (const spec of table) {
     const file = names.get(spec.name);
     const e = file === undefined ? undefined : byName.get(file);
@@ -72,7 +75,7 @@ export function parseModelFile(bytes: Uint8Array, opts: ModelFileOptions = {}): 
   }
   const fileToOurs = new Map([...names].map(([ours, file]) => [file, ours]));
   const tensors = new Map<string, Tensor>();
-  for (const [name, t] of copyTensors(bytes, { ...header, entries: wanted }).tensors) {
+  for (const [name, t] of src.read(wanted.map((e) => e.name))) {
     const d = t.data;
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i])) throw new FormatError(`model file: tensor '${name}' element ${i} is ${d[i]}`);
@@ -86,17 +89,40 @@ export function parseModelFile(bytes: Uint8Array, opts: ModelFileOptions = {}): 
   return out;
 }
 
+/** A model file's tensor names and shapes, metadata, and a reader of the tensors wanted: a
+ *  safetensors file (header first, data copied only for the tensors used) or a torch.save zip
+ *  (io/torch-pt.ts: read whole, tensors only, nothing executed). */
+interface FileSource {
+  entries: { name: string; shape: number[] }[];
+  metadata: Record<string, string>;
+  read(names: string[]): Map<string, Tensor>;
+}
+
+function fileSource(bytes: Uint8Array, opts: ModelFileOptions): FileSource {
+  if (isTorchZip(bytes) || isLegacyTorchPt(bytes)) {
+    const tensors = readTorchPt(bytes);
+    return {
+      entries: [...tensors].map(([name, t]) => ({ name, shape: t.shape })), metadata: {},
+      read: (names) => new Map(names.map((n) => [n, tensors.get(n)!])),
+    };
+  }
+  const header = readSafetensorsHeader(bytes, resolveLimits(MODEL_FILE_LIMITS, opts.limits ?? {}, 'model file'));
+  return {
+    entries: header.entries, metadata: header.metadata,
+    read: (names) => { const want = new Set(names); return copyTensors(bytes, { ...header, entries: header.entries.filter((e) => want.has(e.name)) }).tensors; },
+  };
+}
+
 /** The file's config and which file tensor is which of ours: `config`, our metadata, or
  *  inference; with our config, exactly our names are expected (under `prefix`/`headPrefix`). */
-function fileConfig(header: SafetensorsHeader, opts: ModelFileOptions): InferredModel {
-  const md = header.metadata;
+function fileConfig(entries: { name: string; shape: number[] }[], md: Record<string, string>, opts: ModelFileOptions): InferredModel {
   let cfg = opts.config;
   if (!cfg) {
     if (md.format !== undefined && md.format !== FORMAT) throw new FormatError(`model file: metadata format is '${md.format}', expected '${FORMAT}'`);
     if (md.format_version !== undefined && md.format_version !== FORMAT_VERSION) {
       throw new FormatError(`model file: format_version '${md.format_version}' is not supported (this library reads '${FORMAT_VERSION}')`);
     }
-    if (md.config === undefined) return inferConfig(header.entries, opts, md.format === FORMAT);
+    if (md.config === undefined) return inferConfig(entries, opts, md.format === FORMAT);
     cfg = metadataJson(md.config, 'config') as unknown as ModelConfig;
     if (cfg && typeof cfg === 'object' && cfg.head?.type === 'linear' && opts.head !== undefined) {
       // a plain file saved again before its head type was known: the option names it now
@@ -110,7 +136,7 @@ function fileConfig(header: SafetensorsHeader, opts: ModelFileOptions): Inferred
   const prefix = opts.prefix ?? '', headPrefix = opts.headPrefix ?? 'head.';
   const names = new Map(paramTable(resolved).map((s) => [s.name, s.layer >= 0 ? prefix + s.name : headPrefix + s.name.slice('head.'.length)]));
   const files = new Set(names.values());
-  const ignored = header.entries.map((e) => e.name).filter((n) => !files.has(n));
+  const ignored = entries.map((e) => e.name).filter((n) => !files.has(n));
   if (ignored.length && (opts.strict ?? true)) {
     throw new FormatError(`model file: unexpected tensor '${ignored[0]}' for a ${describeConfig(resolved)} model${ignored.length > 1 ? ` (and ${ignored.length - 1} more)` : ''}`);
   }

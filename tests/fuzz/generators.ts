@@ -15,19 +15,20 @@ import { jsongzGen } from './formats/jsongz.js';
 import { midiGen } from './formats/midi.js';
 import { pickleGen } from './formats/pickle.js';
 import { safetensorsGen } from './formats/safetensors.js';
+import { torchPtGen } from './formats/torch-pt.js';
 import { wavGen } from './formats/wav.js';
 import { mutate, mutateOnce, randomBytes } from './mutate.js';
 
-export const PARSERS = ['safetensors', 'pickle', 'midi', 'jsongz', 'wav'] as const;
+export const PARSERS = ['safetensors', 'pickle', 'midi', 'jsongz', 'wav', 'torchpt'] as const;
 export type ParserName = (typeof PARSERS)[number];
 
 export const GENERATORS: Record<ParserName, FormatGen> = {
-  safetensors: safetensorsGen, pickle: pickleGen, midi: midiGen, jsongz: jsongzGen, wav: wavGen,
+  safetensors: safetensorsGen, pickle: pickleGen, midi: midiGen, jsongz: jsongzGen, wav: wavGen, torchpt: torchPtGen,
 };
 
 /** File name extension of each parser's inputs (for the files written on failure). */
 export const EXTENSION: Record<ParserName, string> = {
-  safetensors: 'safetensors', pickle: 'pickle', midi: 'mid', jsongz: 'json.gz', wav: 'wav',
+  safetensors: 'safetensors', pickle: 'pickle', midi: 'mid', jsongz: 'json.gz', wav: 'wav', torchpt: 'pt',
 };
 
 export interface FuzzCase extends Generated {

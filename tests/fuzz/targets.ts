@@ -11,6 +11,7 @@ import { parseModelFile } from '../../bindings/model/file.js';
 import { loadPianoRollDataset, loadPianoRollPickle } from '../../bindings/data/load-node.js';
 import { midiToNoteSequence } from '../../bindings/data/midi.js';
 import { decodeWav } from '../../bindings/io/wav.js';
+import { decodeTorchPt } from '../../bindings/io/torch-pt.js';
 import type { ParserName } from './generators.js';
 
 /** A scratch folder for the parsers that read files (pickle, json.gz). */
@@ -47,6 +48,10 @@ export async function runTarget(parser: ParserName, bytes: Uint8Array, ctx: Targ
       return await loadPianoRollDataset(ctx.dir, 'jsb');
     case 'wav':
       return decodeWav(bytes);
+    case 'torchpt': {
+      const r = decodeTorchPt(bytes);
+      return { tensors: r.tensors, skipped: r.skipped };
+    }
   }
 }
 

@@ -80,7 +80,7 @@ function validModel(rng: Rng): Generated & { config: ModelConfig; params: Map<st
     tensors: Object.fromEntries([...params].map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data) }])),
   };
   if (data !== undefined) expected.data = data;
-  return { bytes, how: `valid(${config.unit} I=${config.inputSize} H=${config.hiddenSize} L=${config.layers ?? 1} ${config.head.type})`, expected, config, params, data };
+  return { bytes, how: `valid(${config.unit} I=${config.inputSize} H=${config.hiddenSize} L=${config.layers ?? 1} ${config.head?.type ?? "no head"})`, expected, config, params, data };
 }
 
 /** Splits a safetensors file into its header object and data buffer. */

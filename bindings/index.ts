@@ -4,6 +4,10 @@ export type { ModelConfig, ForwardOptions, DataInfo, Batch, BatchViews, TargetAr
 export { Model, Stream, type TrainOptions, type TrainResult, type ForwardResult, type StateDictInput } from './model/model.js';
 export { modelToSafetensors, parseModelFile, modelFromParsed, FORMAT, FORMAT_VERSION, type ModelFileOptions, type ParsedModelFile } from './model/file.js';
 export { inferConfig, type StateDictOptions, type InferredModel } from './model/infer.js';
+export {
+  kerasToStateDict, stateDictToKeras, loadKerasWeights,
+  type KerasTensor, type KerasTensorF32, type KerasRecurrentWeights, type KerasLayerInput, type KerasDense, type KerasActivation, type KerasOptions, type KerasStateDict, type KerasWeights, type KerasSource,
+} from './model/keras.js';
 export { readTorchPt, decodeTorchPt, isTorchZip, isLegacyTorchPt, type TorchPtFile, type SkippedTensor, type TorchPtLimits } from './io/torch-pt.js';
 export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './model/onnx.js';
 export { resolveOptimizer, PAPER_RMSPROP, type OptimizerConfig } from './optim/optimizer.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createModel } from '../bindings/node.js';
+import { createModel, modelFromSafetensors } from '../bindings/node.js';
 import { inCI } from './helpers/env.js';
 
 const CHROMIUM = process.env.GATEDRNN_CHROMIUM ?? '/usr/bin/chromium';
@@ -35,6 +35,12 @@ window.run = async (build) => {
   let err = '';
   try { model.setParam('weight_ih_l0', [1, 2, 3]); } catch (e) { err = e.name + ':' + e.code; }
   return { first, after, again, bytes: bytes.length, relaxed: g.browserDefaultBuild(), err };
+};
+// a plain PyTorch .pt (torch.save of a state_dict) read in the page: the config off its tensors
+window.runPt = async (bytes, T, B, x) => {
+  const m = await g.modelFromSafetensors(new Uint8Array(bytes));
+  const r = m.forward({ T, B, x: new Float32Array(x) }, { hidden: true, logits: true });
+  return { unit: m.config.unit, head: m.config.head.type, hidden: Array.from(r.hidden), logits: Array.from(r.logits) };
 };
 window.ready = true;
 </script>`;
@@ -85,5 +91,19 @@ describe.skipIf(!haveChromium)('browser bundle in headless Chromium', () => {
       expect(m.lossAndGrad({ T, B, x, y }).loss).toBe(r.first);
     }
     expect(errors).toEqual([]);
+  });
+
+  it('reads a plain PyTorch .pt in the page, with the numbers Node gives', async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    const bytes = new Uint8Array(await readFile('tests/fixtures/torch-plain/gru_l2_head.pt'));
+    const f = JSON.parse(await readFile('tests/fixtures/torch-plain/gru_l2_head.json', 'utf8')) as { T: number; B: number; x: number[] };
+    const r = await page.evaluate(([b, T, B, x]) => (window as unknown as { runPt: (...a: unknown[]) => Promise<{ unit: string; head: string; hidden: number[]; logits: number[] }> }).runPt(b, T, B, x), [Array.from(bytes), f.T, f.B, f.x] as const);
+    const m = await modelFromSafetensors(bytes);
+    const n = m.forward({ T: f.T, B: f.B, x: Float32Array.from(f.x) }, { hidden: true, logits: true });
+    expect([r.unit, r.head]).toEqual(['gru', 'linear']);
+    expect(r.hidden).toEqual(Array.from(n.hidden!));
+    expect(r.logits).toEqual(Array.from(n.logits!));
   });
 });

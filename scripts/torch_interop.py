@@ -100,9 +100,10 @@ def state_tensors(rnn, head):
     return out
 
 
-def write_safetensors(path, tensors, metadata):
-    """tensors: name -> float32 torch tensor. Names sorted, header padded to 8 bytes."""
-    header = {'__metadata__': {k: metadata[k] for k in sorted(metadata)}}
+def write_safetensors(path, tensors, metadata=None):
+    """tensors: name -> float32 torch tensor. Names sorted, header padded to 8 bytes; no
+    __metadata__ at all when `metadata` is empty (a plain PyTorch file, scripts/torch_plain.py)."""
+    header = {'__metadata__': {k: metadata[k] for k in sorted(metadata)}} if metadata else {}
     blobs, offset = [], 0
     for name in sorted(tensors):
         t = tensors[name].detach().to(torch.float32).contiguous()

@@ -44,6 +44,9 @@ import zipfile
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_interop import write_safetensors  # noqa: E402  (metadata-free when none is given)
+
 torch.set_num_threads(1)
 
 I, H, O, T, B = 5, 7, 3, 6, 2
@@ -81,24 +84,6 @@ CASES = [
 ]
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def write_safetensors(path, tensors):
-    """tensors: name -> torch tensor (written as float32, contiguous). No __metadata__."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous()
-        data = struct.pack('<%df' % t.numel(), *t.reshape(-1).tolist())
-        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    text += b' ' * ((-len(text)) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def flat(t):

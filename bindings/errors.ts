@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'E_KERNEL'   // a contract check inside the WebAssembly core failed (debug build)
   | 'E_DIVERGED'// a training step's loss or gradient was not finite (the parameters were kept)
   | 'E_MEMORY'   // the model would need more WebAssembly memory than the engine can give
-  | 'E_CORE_LOAD'; // the WebAssembly core could not be fetched or compiled (browser entries)
+  | 'E_CORE_LOAD' // the WebAssembly core could not be fetched or compiled (browser entries)
+  | 'E_QUEUE';   // the job queue (Redis) cannot be reached, or a job or its result is malformed
 
 export class GatedRnnError extends Error {
   readonly code: ErrorCode;
@@ -44,6 +45,10 @@ export class MemoryError extends GatedRnnError { constructor(m: string) { super(
 export class CoreLoadError extends GatedRnnError {
   constructor(m: string, readonly url?: string, readonly status?: number) { super('E_CORE_LOAD', m); }
 }
+
+/** The trial queue of `reproduce --queue` / `gatedrnn worker`: Redis cannot be reached, or a job
+ *  or a result on the queue is not what this library puts there. */
+export class QueueError extends GatedRnnError { constructor(m: string) { super('E_QUEUE', m); } }
 
 /** Throws ValueError naming `what` and the first bad index if `a` holds NaN or ±Infinity. */
 export function assertFinite(a: ArrayLike<number>, what: string): void {

@@ -4,33 +4,19 @@
 // aside). At most one epoch is lost: the resumed run starts after the last epoch the killed
 // one reported, or the one before it (killed while writing that epoch's checkpoint).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleCli } from './helpers/bundle.js';
 import { defaultOptions, type ReproduceOptions } from '../bindings/cli/reproduce/index.js';
 import { Rng } from '../bindings/data/rng.js';
 
-const ROOT = resolve(__dirname, '..');
 let tmp: string;
 
-// The children run compiled JavaScript: the CLI and the reproduce worker bundled as
-// scripts/bundle.mjs does, finding the core at ../build/ through a symlink.
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'gatedrnn-kill-'));
-  await symlink(join(ROOT, 'build'), join(tmp, 'build'));
-  await symlink(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
-  const common = { bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'error', absWorkingDir: ROOT } as const;
-  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/main.ts')], outfile: join(tmp, 'dist', 'cli.js') });
-  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce/worker.ts')], outfile: join(tmp, 'dist', 'reproduce-worker.js') });
-  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce/index.ts')], outfile: join(tmp, 'dist', 'reproduce.js') });
-  const flags = "import v8 from 'node:v8'; v8.setFlagsFromString('--experimental-wasm-relaxed-simd');";
-  await writeFile(join(tmp, 'dist', 'cli.mjs'), `${flags}\nconst { main } = await import('./cli.js');\nprocess.exitCode = await main(process.argv.slice(2));\n`);
-  await writeFile(join(tmp, 'dist', 'reproduce.mjs'), `${flags}\nconst { reproduce, defaultOptions } = await import('./reproduce.js');\nawait reproduce(defaultOptions(JSON.parse(process.argv[2])));\n`);
-}, 120_000);
+// The children run compiled JavaScript (tests/helpers/bundle.ts).
+beforeAll(async () => { tmp = await bundleCli('gatedrnn-kill-'); }, 120_000);
 afterAll(async () => { await rm(tmp, { recursive: true, force: true }); });
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }

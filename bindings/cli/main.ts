@@ -18,7 +18,7 @@ import type { Model } from '../model/model.js';
 import type { BuildKind } from '../wasm.js';
 import { PAPER_UNITS, musicModelConfig } from '../experiment/paper.js';
 import { int, num } from './parse.js';
-import { registerReproduce } from './reproduce/command.js';
+import { registerReproduce, registerWorker } from './reproduce/command.js';
 import { registerSample } from './sample.js';
 import { registerExport } from './export.js';
 import { loadMusic, musicDataInfo, recordedDataset } from './music.js';
@@ -312,6 +312,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action((file: string, o: EvalOpts) => evalCmd(file, o));
   registerReproduce(p);
+  registerWorker(p);
   registerSample(p);
   registerExport(p);
   return p;

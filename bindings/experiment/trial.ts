@@ -151,6 +151,8 @@ export interface TrialCallbacks {
   onStart?: (epochs: number, batchesPerEpoch: number) => void;
   onBatch?: (epoch: number, done: number, total: number) => void;
   onEpoch?: (e: TrialEpoch) => void;
+  /** After the checkpoint of `epochs` finished epochs is on disk (opts.checkpointPath). */
+  onCheckpoint?: (epochs: number) => void;
 }
 
 /** The model configuration of a trial (88 inputs, sigmoid output over 88 notes). A spec without
@@ -227,7 +229,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
     const at = opts.checkpointPath;
     if (at !== undefined) {
       const resume = existsSync(at) ? (await loadCheckpoint(at)).checkpoint : undefined;
-      checkpoint = { key: trialKey(spec, frames), save: (c) => saveCheckpoint(at, model, c), ...(resume ? { resume } : {}) };
+      checkpoint = { key: trialKey(spec, frames), save: async (c) => { await saveCheckpoint(at, model, c); cb.onCheckpoint?.(c.epoch); }, ...(resume ? { resume } : {}) };
     }
     let epoch = checkpoint?.resume?.epoch ?? 0;
     // A diverged update (non-finite loss or gradient) ends this learning rate's trial with the

@@ -9,6 +9,32 @@ import { ConfigError } from '../../errors.js';
 import { int, num, intList, nameList, hiddenList, range, numPair } from '../parse.js';
 import { DATASET_CHOICES, REPRODUCE_DEFAULTS, SPEECH_DEFAULTS, UNIT_KEYS, defaultOptions, type ReproduceOptions } from './options.js';
 import { reproduce } from './index.js';
+import { PASSWORD_ENV, runQueueWorker } from './queue.js';
+import { checkInputFolder } from '../checks.js';
+import { NotFoundError } from '../../errors.js';
+import type { BuildKind } from '../../wasm.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Adds `worker` to the program: a process that runs the trials of `reproduce --queue`. */
+export function registerWorker(program: Command): Command {
+  return program.command('worker')
+    .description('run trials from a `reproduce --queue` job queue (BullMQ on Redis), each on a thread of its own, until interrupted')
+    .requiredOption('--queue <url>', `the queue: redis://host:port[/db] or rediss://… (password in $${PASSWORD_ENV})`)
+    .option('--concurrency <n>', 'trials at once (one thread and WebAssembly instance each)', int, 1)
+    .option('--data <dir>', 'this machine\'s data directory (default: $GATEDRNN_DATA)')
+    .option('--cache <dir>', 'download cache of the original pickles')
+    .option('--lock-seconds <s>', 'a trial whose worker stops renewing its lock this long is given to another worker', num, 30)
+    .addOption(new Option('--build <kind>', 'WebAssembly build').choices(['relaxed', 'simd', 'debug']))
+    .action(async (o: { queue: string; concurrency: number; data?: string; cache?: string; lockSeconds: number; build?: BuildKind }) => {
+      if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 256) throw new ConfigError(`--concurrency must be an integer in 1..256, got ${o.concurrency}`);
+      if (!(o.lockSeconds >= 1 && o.lockSeconds <= 3600)) throw new ConfigError(`--lock-seconds must be in 1..3600, got ${o.lockSeconds}`);
+      if (o.data !== undefined) await checkInputFolder(o.data, '--data');
+      const workerUrl = new URL('./reproduce-worker.js', import.meta.url);
+      if (!existsSync(fileURLToPath(workerUrl))) throw new NotFoundError(`the worker script ${fileURLToPath(workerUrl)} does not exist (run \`npm run build\`)`);
+      await runQueueWorker({ ...o, workerUrl });
+    });
+}
 
 /** Adds `reproduce` to the program. */
 export function registerReproduce(program: Command): Command {
@@ -60,6 +86,8 @@ export function registerReproduce(program: Command): Command {
     .optionsGroup('Compute:')
     .option('--train-eval-every <k>', 'music: the per-epoch train curve scores every k-th training sequence (the reported train NLL is always the whole set\'s)', int)
     .option('--workers <n>', 'worker threads (0: in this thread)', int, availableParallelism())
+    .option('--queue <url>', `run the trials on this BullMQ job queue (redis://host:port or rediss://; password in $${PASSWORD_ENV}) with \`gatedrnn worker\` processes anywhere, instead of threads here`)
+    .option('--attempts <n>', 'with --queue: tries of a trial that throws before it is reported as failed', int, 3)
     .addOption(new Option('--build <kind>', 'WebAssembly build').choices(['relaxed', 'simd', 'debug']))
     .optionsGroup('RMSProp:')
     .option('--rms-decay <x>', 'RMSProp decay of the squared-gradient average', num, d.rmsDecay)
@@ -76,7 +104,8 @@ export function registerReproduce(program: Command): Command {
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       // the command that trains (a --report-only rerun of it names the same run)
       const argv = process.argv.slice(2).filter((a) => a !== '--report-only');
-      const { lrLogRange, verbose, ...given } = opts as Record<string, unknown> & { lrLogRange: [number, number]; verbose: boolean };
+      const { lrLogRange, verbose, attempts, ...given } = opts as Record<string, unknown> & { lrLogRange: [number, number]; verbose: boolean; attempts: number };
+      given.queueAttempts = attempts;
       if (verbose) {
         if (given.progress !== 'auto' && given.progress !== 'log') throw new ConfigError(`--verbose is --progress log; it cannot go with --progress ${String(given.progress)}`);
         given.progress = 'log';

@@ -4,7 +4,9 @@
 // own worker thread (pool.ts, worker.ts; one WebAssembly instance per trial) with the protocol of
 // docs/results/PROTOCOL.md and writes `<out>/<dataset>/trials/<id>.json` atomically when it
 // finishes; a rerun with the same settings skips every trial whose file exists, so an
-// interrupted run resumes where it stopped (a trial cut off midway starts again). When the grid
+// interrupted run resumes where it stopped (a trial cut off midway resumes from its checkpoint of
+// its last epoch). With --queue the trials run on a BullMQ job queue instead, on workers anywhere
+// (queue.ts); this command then only plans, waits and writes, as the local run does. When the grid
 // is complete the folder gets `trials.json` (every trial), `README.md` (Table 2 with the paper's
 // numbers beside ours and every trial), and `curves-epochs.svg` / `curves-seconds.svg`
 // (Figures 2–3); `<out>/README.md` sums up every data set found in the output folder (write.ts).
@@ -21,7 +23,8 @@ import { checkOptions, datasetList, type ReproduceOptions } from './options.js';
 import { loadReproduceData } from './data.js';
 import { planTrials, resume, toJson, trialPath } from './plan.js';
 import { Progress } from './progress.js';
-import { inProcessRunner, modelPathOf, pool, withWorkers, workerRunner, workerScript, type TrialFailure } from './pool.js';
+import { inProcessRunner, modelPathOf, pool, withWorkers, workerRunner, workerScript, type TrialFailure, type TrialRunner } from './pool.js';
+import { checkRedis, openCoordinator, redisOptions, type QueueCoordinator } from './queue.js';
 import { appendRunLog, logFromTrials, machineDescription, readRunLog, writeDatasetReport, writeSummary } from './write.js';
 
 export { defaultOptions, datasetList, REPRODUCE_DEFAULTS, REAL_DATASETS, type ReproduceOptions } from './options.js';
@@ -40,10 +43,11 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetOutcome[]> 
   checkOptions(o);
   const names = datasetList(o.dataset);
   await checkPaths(o);
+  if (o.queue !== undefined && !o.reportOnly) await checkRedis(redisOptions(o.queue));
   const out = resolve(o.out);
   await mkdir(out, { recursive: true });
   await removeStaleTemps(out);
-  const url = workerScript(o);
+  const url = o.queue !== undefined ? new URL('file:///unused') : workerScript(o);
   const outcomes: DatasetOutcome[] = [];
   await withWorkers(async (active) => {
     for (const name of names) outcomes.push(await reproduceDataset(name, o, out, url, active));
@@ -76,24 +80,37 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
   await mkdir(join(dir, 'trials'), { recursive: true });
   const checkpointDir = join(dir, 'checkpoints');
   for (const d of [dir, join(dir, 'trials'), join(dir, 'models'), checkpointDir]) await removeStaleTemps(d);
-  const workersFor = (n: number) => (o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
   const modelDir = o.saveModels ? join(dir, 'models') : undefined;
   if (modelDir && !o.reportOnly) await mkdir(modelDir, { recursive: true });
   if (!o.reportOnly) await mkdir(checkpointDir, { recursive: true });
   const dirs = { modelDir, checkpointDir };
-  const runner = o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, dirs) : workerRunner(data, o.build, url, active, dirs);
+  const coordinator = o.queue !== undefined && !o.reportOnly ? await openCoordinator(o.queue, name, data, o) : undefined;
+  try {
+    return await gridOf(name, o, dir, started, t0, coordinator?.runner ?? (o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, dirs) : workerRunner(data, o.build, url, active, dirs)), checkpointDir, coordinator);
+  } finally {
+    await coordinator?.close();
+  }
+}
+
+/** The grid of one data set with a runner: finished trials read back, the others run (halving
+ *  rungs first), the run logged and the reports written. */
+async function gridOf(name: string, o: ReproduceOptions, dir: string, started: Date, t0: number, runner: TrialRunner | null, checkpointDir: string, coordinator?: QueueCoordinator): Promise<DatasetOutcome> {
+  // every queued trial is enqueued at once; the workers' number is the queue's business
+  const workersFor = (n: number) => (coordinator ? Math.max(1, n) : o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
   /** Resumes `specs`: the finished ones from their files, the others trained (not with --report-only). */
   const runSpecs = async (specs: TrialSpec[]) => {
     const { finished: results, todo } = await resume(dir, specs);
     const skipped = results.length;
+    for (const r of results) await coordinator?.done(r.spec);
     if (!runner || todo.length === 0) return { results, skipped, failed: [] as TrialFailure[] };
     const progress = new Progress(name, specs.length, skipped, workersFor(todo.length), o.progress);
     let failed: TrialFailure[] = [];
     try {
       ({ failed } = await pool(todo, workersFor(todo.length), runner, progress, async (r) => {
         await writeFileAtomic(trialPath(dir, r.spec.id), new TextEncoder().encode(toJson(r)));
-        // the result is on disk: its checkpoint (each epoch's, resumed from after a kill) is not needed
+        // the result is on disk: its checkpoint (each epoch's, resumed from after a kill) and its job are not needed
         await rm(modelPathOf(checkpointDir, r.spec)!, { force: true });
+        await coordinator?.done(r.spec);
         results.push(r);
       }));
     } finally {

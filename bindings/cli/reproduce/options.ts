@@ -101,6 +101,11 @@ export interface ReproduceOptions {
   workerUrl?: URL | string;
   /** The command line recorded in the report. */
   command?: string;
+  /** Run the trials on this BullMQ queue (redis:// or rediss:// URL) instead of worker threads
+   *  here: `gatedrnn worker --queue <url>` processes run them (queue.ts). */
+  queue?: string;
+  /** Attempts of a queued trial that throws before it is reported as failed (default 3). */
+  queueAttempts?: number;
 }
 
 /** Defaults of every open point; docs/results/PROTOCOL.md gives the reasons. */
@@ -195,6 +200,11 @@ export function checkOptions(o: ReproduceOptions): void {
     try { u = new URL(o.downloadUrl); } catch { /* below */ }
     if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(`--download-url ${o.downloadUrl} is not an http(s) URL`);
   }
+  if (o.queue !== undefined) {
+    if (o.dataset === 'midi' || o.wav !== undefined) throw new ConfigError('--queue runs data sets every worker loads from its own data directory (jsb, nottingham, musedata, piano-midi, speech, synthetic), not a --midi or --wav folder of this machine');
+    if (o.saveModels) throw new ConfigError('--save-models saves models on the machine that trains them; with --queue the workers are elsewhere. Rerun the best trials locally with --only-trials to save their models');
+  }
+  if (o.queueAttempts !== undefined && !(Number.isInteger(o.queueAttempts) && o.queueAttempts >= 1 && o.queueAttempts <= 100)) throw new ConfigError(`--attempts must be an integer in 1..100, got ${o.queueAttempts}`);
   if (o.progress !== 'auto' && o.progress !== 'bars' && o.progress !== 'log' && o.progress !== 'none') throw new ConfigError(`--progress must be auto, bars, log or none, got ${o.progress}`);
 }
 

@@ -54,6 +54,7 @@ export function workerRunner(data: TrialData, build: BuildKind | undefined, url:
         case 'start': p.start(m.epochs, m.batches); break;
         case 'batch': p.batch(m.epoch, m.done, m.total); break;
         case 'epoch': p.epoch(m.record); break;
+        case 'checkpoint': p.checkpoint?.(m.epochs); break;
         case 'done': settle(() => ok(m.result)); void w.terminate(); break;
         case 'error': settle(() => fail(Object.assign(new Error(m.error.message), { name: m.error.name, code: m.error.code, stack: m.error.stack }))); void w.terminate(); break;
       }

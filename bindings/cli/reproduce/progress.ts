@@ -11,6 +11,8 @@ export interface TrialProgress {
   batch(epoch: number, done: number, total: number): void;
   start(epochs: number, batches: number): void;
   finish(r: TrialResult | undefined, error?: string): void;
+  /** The trial's checkpoint of `epochs` finished epochs is on disk (a queue worker uploads it). */
+  checkpoint?(epochs: number): void;
 }
 
 /** The progress of one data set's grid: `total` trials of which `skipped` finished before. */

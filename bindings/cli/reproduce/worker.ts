@@ -16,6 +16,7 @@ export type WorkerMessage =
   | { type: 'start'; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; done: number; total: number }
   | { type: 'epoch'; record: TrialEpoch }
+  | { type: 'checkpoint'; epochs: number }
   | { type: 'done'; result: TrialResult }
   | { type: 'error'; error: ReturnType<typeof errorInfo> };
 
@@ -36,6 +37,7 @@ try {
       if (done === total || now - lastBatch > 100) { lastBatch = now; send({ type: 'batch', epoch, done, total }); }
     },
     onEpoch: (record) => send({ type: 'epoch', record }),
+    onCheckpoint: (epochs) => send({ type: 'checkpoint', epochs }),
   }, { modelPath: input.modelPath, checkpointPath: input.checkpointPath });
   send({ type: 'done', result });
 } catch (e) {

@@ -187,6 +187,9 @@ export async function openCoordinator(url: string, dataset: string, data: TrialD
   const events = new QueueEvents(QUEUE_NAME, { connection: conn });
   const redis = new Redis(conn);
   for (const c of [queue, events, redis]) (c as { on(e: 'error', f: (e: Error) => void): unknown }).on('error', () => { /* ioredis reconnects; a lost Redis shows as no progress */ });
+  // one waitUntilFinished (and its listeners) per trial of the grid at once
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   await events.waitUntilReady();
   const listening = new Map<string, TrialProgress>();
   events.on('progress', ({ jobId, data }) => relayProgress(listening.get(jobId), data));

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { defaultOptions, reproduce, type ReproduceOptions } from '../bindings/cli/reproduce/index.js';
 import { jobIdOf, QUEUE_NAME, type TrialJob } from '../bindings/cli/reproduce/queue.js';
 import { planTrials } from '../bindings/cli/reproduce/plan.js';
-import { inCI } from './helpers/env.js';
+import { dataDir, inCI } from './helpers/env.js';
 import { bundleCli } from './helpers/bundle.js';
 
 const REDIS_SERVER = process.env.GATEDRNN_REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -166,6 +166,27 @@ describe.skipIf(!haveRedis)('reproduce on a BullMQ queue with two workers', () =
       await q.close();
       w.proc.kill('SIGTERM');
       await w.exited;
+    }
+  }, 120_000);
+
+  it('the coordinator reports a trial that keeps throwing as failed, with its error (exit code 1)', async () => {
+    const data = dataDir(); // the coordinator reads JSB; the worker below has no data at all
+    if (!data) return;
+    const empty = join(tmp, 'empty-data-3');
+    await mkdir(empty, { recursive: true });
+    const w = start('cli.mjs', ['worker', '--queue', url, '--lock-seconds', '2', '--cache', join(tmp, 'no-cache')], { GATEDRNN_DATA: empty });
+    await until('the worker', () => w.out.some((l) => l.includes('waiting for trials')));
+    try {
+      const c = start('cli.mjs', ['reproduce', '--dataset', 'jsb', '--data', data, '--units', 'gru', '--trials', '1', '--epochs', '1', '--attempts', '2', '--progress', 'none', '--queue', url, '--out', join(tmp, 'failing')]);
+      const r = await c.exited;
+      expect(r.code, c.out.join('\n')).toBe(1);
+      expect(c.out.join('\n')).toMatch(/TrialFailedError.*1 trial\(s\) failed.*gru-seed1-trial0: QueueError: trial gru-seed1-trial0 failed on the queue after 2 attempt\(s\): data set "jsb"/);
+    } finally {
+      w.proc.kill('SIGTERM');
+      await w.exited;
+      const q = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port, maxRetriesPerRequest: null } });
+      await q.obliterate({ force: true });
+      await q.close();
     }
   }, 120_000);
 

@@ -9,11 +9,15 @@ import { ConfigError } from '../errors.js';
 import type { HeadConfig, HeadDef, ResolvedHead } from './types.js';
 import { checkSize } from './check.js';
 
-function noLoss(type: string): never {
-  throw new ConfigError(type === 'none'
+/** The ConfigError of training, evaluating or sampling a head without a loss. */
+export function noLossError(type: string): ConfigError {
+  return new ConfigError(type === 'none'
     ? 'this model has no head (the recurrent layers only): it gives hidden states, forward(batch, { hidden: true }), but has no loss to train, evaluate or sample'
-    : "this model's head is 'linear' (a PyTorch nn.Linear whose loss is not in the file): load it with head: 'bernoulli' | 'softmax' | { type: 'mog', components } to train, evaluate or sample it");
+    : type === 'linear' ? "this model's head is 'linear' (a PyTorch nn.Linear whose loss is not in the file): load it with head: 'bernoulli' | 'softmax' | { type: 'mog', components } to train, evaluate or sample it"
+      : `this model's head '${type}' has no loss (it is for inference only): it cannot be trained, evaluated or sampled`);
 }
+
+function noLoss(type: string): never { throw noLossError(type); }
 
 export const linearHead: HeadDef = {
   type: 'linear',

@@ -17,6 +17,7 @@ import { Rng } from '../data/rng.js';
 import { resolveOptimizer, type OptimizerConfig, type ResolvedOptimizer } from '../optim/optimizer.js';
 import { applyUpdate } from '../optim/step.js';
 import { getHead } from '../head/registry.js';
+import { noLossError } from '../head/linear.js';
 import type { Batch, BatchViews, DataInfo, ForwardOptions, ForwardResult, LossResult, ModelConfig, SlotLosses, TargetArray, TrainOptions, TrainResult, TrainTarget } from './types.js';
 
 export { Stream };
@@ -207,7 +208,7 @@ export class Model<Y extends TargetArray = TargetArray> implements TrainTarget {
 
   /** ConfigError before any work when the head has no loss. */
   private needLoss(): void {
-    if (!this.trainable) getHead(this.config.head.type).loss(this.live, 0, 0, 0, 0, 0, this.config.head); // throws the head's own message
+    if (!this.trainable) throw noLossError(this.config.head.type);
   }
 
   /** Checks a batch a batcher already wrote into batchViews(T, B). */

@@ -16,7 +16,7 @@
 // batch. `efficiency` = CPU(one) / CPU(all threads of the N-thread step). The main thread's
 // wall time per step by phase comes from ParallelTrainer.stats.
 //
-//   npm run build && node bench/parallel.mjs [--reps=N] [--threads=N] [--only=speech|music] [--no-components]
+//   npm run build && node bench/parallel.mjs [--reps=N] [--threads=N] [--balance=even|measured] [--only=speech|music] [--no-components]
 import v8 from 'node:v8';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 import { cpus, loadavg, availableParallelism } from 'node:os';
@@ -27,6 +27,7 @@ import { join, dirname } from 'node:path';
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (k, d) => { const a = process.argv.find((s) => s.startsWith(`--${k}=`)); return a ? a.slice(k.length + 3) : d; };
 const REPS = Number(arg('reps', 9)), THREADS = Number(arg('threads', 2));
+const BALANCE = arg('balance', 'even'); // ParallelOptions.balance: even | measured
 const ONLY = arg('only', '');
 const g = await import(pathToFileURL(join(here, '..', 'dist', 'node.js')).href);
 
@@ -65,7 +66,7 @@ async function contenders(cfg, io) {
   for (const m of [single, half, par]) m.setOptimizer({ ...g.PAPER_RMSPROP, lr: 1e-5 });
   fillRandom(single.batchViews(T, B), io, 1);
   fillRandom(half.batchViews(T, B / 2), io, 1);
-  const pt = await g.ParallelTrainer.create(par, { threads: THREADS });
+  const pt = await g.ParallelTrainer.create(par, { threads: THREADS, balance: BALANCE });
   fillRandom(pt.batchViews(T, B), io, 1);
   const main = String(process.pid);
   // per step: wall ms, process CPU ms, main thread CPU ms, busiest other thread CPU ms
@@ -91,7 +92,7 @@ async function contenders(cfg, io) {
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
-console.log(`# data-parallel training, frames/s (B = ${B}, T = ${T}, RMSProp + clip + weight noise), ${THREADS} threads vs 1, median of ${REPS} interleaved updates`);
+console.log(`# data-parallel training, frames/s (B = ${B}, T = ${T}, RMSProp + clip + weight noise), ${THREADS} threads (balance: ${BALANCE}) vs 1, median of ${REPS} interleaved updates`);
 console.log(`# ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores, node ${process.version}, ${new Date().toISOString()}, load average at start ${loadavg().map(f2).join(' ')}\n`);
 const rows = [['set', 'model', '1 thread', `${THREADS} threads`, 'wall speed-up', 'IQR/median 1 · N', 'cores obtained 1 · N',
   'CPU ms/step: one · half · N (all threads)', 'N: main · busiest worker', 'projected speed-up', 'efficiency', 'main wall ms/step: publish · own shard · wait · reduce+step']];

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { createModel, Batcher, CategoricalBatcher, Rng, train, type ModelConfig, type Model, type BatchPlan } from '../bindings/node.js';
 import { ParallelTrainer } from '../bindings/parallel/parallel-node.js';
 import { trainParallel } from '../bindings/parallel/train-node.js';
-import { shardRange, shardSteps, writeError, readError, ERROR_BYTES } from '../bindings/parallel/protocol.js';
+import { shardRange, shardSteps, weightedBounds, writeError, readError, ERROR_BYTES } from '../bindings/parallel/protocol.js';
 
 let dir = '';
 let workerUrl: URL;
@@ -141,6 +141,34 @@ describe('ParallelTrainer steps equal the single-thread steps', () => {
       });
     }
   }
+});
+
+describe('ParallelTrainer with measured balance', () => {
+  it('3 threads on 2 cores, measured balance: steps equal the single-thread steps up to rounding', async () => {
+    const cfg = { inputSize: DIM, hiddenSize: 12, head: { type: 'bernoulli' as const, size: DIM }, seed: 4, unit: 'gru', resetAfter: false } as ModelConfig;
+    const single = await createModel(cfg), par = await createModel(cfg);
+    const opt = { type: 'rmsprop' as const, lr: 0.01, decay: 0.9, momentum: 0.9 };
+    for (const m of [single, par]) m.setOptimizer(opt);
+    const pt = await ParallelTrainer.create(par, { threads: 3, workerUrl, balance: 'measured' });
+    try {
+      const batcher = Batcher.fromFrames(frameData(96, 11), DIM, { batchSize: 32, seed: 2 });
+      const plans = [...batcher.epoch(0), ...batcher.epoch(1), ...batcher.epoch(2)];
+      let worst = 0;
+      for (const plan of plans) {
+        const opts = { clipNorm: 2, weightNoise: 0.05 };
+        fillModel(single, batcher, plan);
+        const a = single.trainStepInPlace(plan.T, plan.B, opts);
+        fillParallel(pt, batcher, plan);
+        const b = await pt.trainStepInPlace(plan.T, plan.B, opts);
+        expect(b.frames).toBe(a.frames);
+        expect(Math.abs(b.loss - a.loss) / a.loss).toBeLessThan(1e-5);
+        expect(Array.from(par.getNoiseState())).toEqual(Array.from(single.getNoiseState()));
+        worst = Math.max(worst, relDiff(par.snapshotParams(), single.snapshotParams()));
+      }
+      expect(worst).toBeLessThan(1e-4);
+      await expect(ParallelTrainer.create(par, { threads: 2, balance: 'fast' as never })).rejects.toThrow(/balance must be 'even' or 'measured'/);
+    } finally { await pt.dispose(); }
+  });
 });
 
 describe('ParallelTrainer gradients', () => {
@@ -318,6 +346,19 @@ describe('protocol helpers', () => {
         expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
         expect(sizes[0]).toBe(Math.min(...sizes));
       }
+    }
+  });
+  it('measured balance: shards in proportion to the speeds, contiguous, at least one slot each', () => {
+    expect(weightedBounds(32, [1, 1])).toEqual([0, 16, 32]);
+    expect(weightedBounds(32, [1, 0.8])).toEqual([0, 18, 32]); // 17.8 → 18, 14.2 → 14
+    expect(weightedBounds(3, [100, 1, 1])).toEqual([0, 1, 2, 3]); // every shard keeps a slot
+    const rng = new Rng(9);
+    for (let k = 0; k < 200; k++) {
+      const n = 1 + Math.floor(rng.uniform() * 6), B = n + Math.floor(rng.uniform() * 60);
+      const b = weightedBounds(B, Array.from({ length: n }, () => 0.05 + rng.uniform()));
+      expect(b).toHaveLength(n + 1);
+      expect([b[0], b[n]]).toEqual([0, B]);
+      for (let w = 0; w < n; w++) expect(b[w + 1] - b[w]).toBeGreaterThanOrEqual(1);
     }
   });
   it('a shard runs to its last unmasked step, at least one', () => {

@@ -35,6 +35,12 @@ export interface ParallelOptions {
   /** The bundled worker script (default: parallel-worker.js next to this bundle, or
    *  dist/parallel-worker.js when running from the TypeScript sources). */
   workerUrl?: URL | string;
+  /** How a batch's slots are split over the threads: 'even' (default: ⌊B/n⌋ or so each, the
+   *  same split every step, so a run's numbers repeat exactly) or 'measured' (in proportion to
+   *  each thread's measured speed over the last updates, so that a slower core — another
+   *  process, a busier host — gets fewer slots; the split, and so the float rounding of the
+   *  sums, then depends on timing). */
+  balance?: 'even' | 'measured';
 }
 
 /** Milliseconds the main thread spent per phase since the trainer was created. */
@@ -92,9 +98,14 @@ export class ParallelTrainer implements TrainTarget {
   private crash: DisposedError | null = null;
   private onCrash: ((e: Error) => void) | null = null;
 
-  private constructor(model: Model, threads: number) {
+  /** 'measured' balance: each thread's speed (batch slots per ms of its shard), smoothed. */
+  private readonly balance: 'even' | 'measured';
+  private speeds: number[] | null = null;
+
+  private constructor(model: Model, threads: number, balance: 'even' | 'measured' = 'even') {
     this.model = model;
     this.threads = threads;
+    this.balance = balance;
     const n = model.arenaFloats, c = model.config;
     this.ctrl = new Int32Array(new SharedArrayBuffer(P.ctrlInts(threads) * 4));
     this.f64 = new Float64Array(new SharedArrayBuffer(P.f64Count(threads) * 8));
@@ -110,7 +121,8 @@ export class ParallelTrainer implements TrainTarget {
     const threads = opts.threads ?? os.availableParallelism();
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new ConfigError(`threads must be an integer in 1..256, got ${threads}`);
     if (model.disposed) throw new DisposedError('cannot train a disposed model in parallel');
-    const pt = new ParallelTrainer(model, threads);
+    if (opts.balance !== undefined && opts.balance !== 'even' && opts.balance !== 'measured') throw new ConfigError(`balance must be 'even' or 'measured', got ${JSON.stringify(opts.balance)}`);
+    const pt = new ParallelTrainer(model, threads, opts.balance);
     if (threads === 1) return pt;
     const build = opts.build ?? model.build;
     const module = compileCore(build);
@@ -238,17 +250,19 @@ export class ParallelTrainer implements TrainTarget {
       this.f64[P.SIGMA] = sigma;
       const noise = this.model.getNoiseState();
       new Uint32Array(this.ctrl.buffer, P.NOISE * 4, 4).set(noise);
+      const bounds = this.bounds(B, shards);
+      for (let w = 0; w < shards; w++) this.ctrl[P.shardStart(w)] = bounds[w];
       const seq = this.issue(cmd, T, B, shards);
       let t1 = performance.now();
       this.stats.publish += t1 - t0;
       let result: R | undefined, ownError: unknown = null;
       try {
-        const [b0, b1] = P.shardRange(B, shards, 0);
-        const { Ts, Bs } = P.loadShard(this.model, this.batch, T, B, b0, b1, this.dims);
+        const { Ts, Bs } = P.loadShard(this.model, this.batch, T, B, bounds[0], bounds[1], this.dims);
         result = own(Ts, Bs);
       } catch (e) { ownError = e; }
       t0 = performance.now();
       this.stats.compute += t0 - t1;
+      const ownMs = t0 - t1;
       try { await this.waitWorkers(seq, shards); } catch (e) { this.model.setNoiseState(noise); throw e; }
       t1 = performance.now();
       this.stats.wait += t1 - t0;
@@ -259,11 +273,25 @@ export class ParallelTrainer implements TrainTarget {
         this.model.setNoiseState(noise);
         throw error;
       }
+      if (cmd === P.Cmd.Step) this.learnSpeeds(bounds, ownMs, shards);
       return { own: result as R, shards };
     } finally {
       this.busy = false;
       for (const w of this.workers) w.unref();
     }
+  }
+
+  /** The shard boundaries of a command over B slots: even, or by the measured speeds. */
+  private bounds(B: number, shards: number): number[] {
+    if (this.balance === 'measured' && this.speeds && shards === this.threads) return P.weightedBounds(B, this.speeds);
+    return Array.from({ length: shards + 1 }, (_, w) => (w === shards ? B : P.shardRange(B, shards, w)[0]));
+  }
+
+  /** Each thread's slots per ms in the last update, smoothed over the updates before it. */
+  private learnSpeeds(bounds: number[], ownMs: number, shards: number): void {
+    if (this.balance !== 'measured' || shards !== this.threads) return;
+    const now = bounds.slice(1).map((end, w) => (end - bounds[w]) / Math.max(1e-3, w === 0 ? ownMs : this.ctrl[P.busyMicros(w)] / 1000));
+    this.speeds = this.speeds ? this.speeds.map((s, w) => 0.7 * s + 0.3 * now[w]) : now;
   }
 
   /** The summed loss and the gradient (snapshotGrads layout, a fresh array) of the batch in

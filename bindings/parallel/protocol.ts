@@ -19,10 +19,15 @@ export const Cmd = { Step: 1, Eval: 2, Quit: 3 } as const;
 
 export const SEQ = 0, CMD = 1, T_ = 2, B_ = 3, SHARDS = 4, GEN = 5, NOISE = 8;
 const WORKER_BASE = 16;
-export const done = (w: number) => WORKER_BASE + 4 * w;
-export const status = (w: number) => WORKER_BASE + 4 * w + 1;
-export const errLen = (w: number) => WORKER_BASE + 4 * w + 2;
-export const ctrlInts = (threads: number) => WORKER_BASE + 4 * threads;
+export const done = (w: number) => WORKER_BASE + 5 * w;
+export const status = (w: number) => WORKER_BASE + 5 * w + 1;
+export const errLen = (w: number) => WORKER_BASE + 5 * w + 2;
+/** The first batch slot of shard w (the main thread writes every shard's before a command;
+ *  shard w ends where shard w + 1 starts, the last at B). */
+export const shardStart = (w: number) => WORKER_BASE + 5 * w + 3;
+/** Microseconds worker w spent computing its shard of the last command (for load balance). */
+export const busyMicros = (w: number) => WORKER_BASE + 5 * w + 4;
+export const ctrlInts = (threads: number) => WORKER_BASE + 5 * threads;
 
 export const SIGMA = 0;
 export const loss = (w: number) => 2 + 2 * w;
@@ -34,6 +39,22 @@ export const ERROR_BYTES = 4096;
 /** Slots [start, end) of shard s of n over a batch of B (contiguous; shard 0 is the smallest). */
 export function shardRange(B: number, n: number, s: number): [number, number] {
   return [Math.floor((s * B) / n), Math.floor(((s + 1) * B) / n)];
+}
+
+/** The B slots split over n shards in proportion to each thread's speed (slots per ms, as
+ *  last measured), every shard at least one slot; the largest remainders get the slots that
+ *  rounding leaves. Returns the n + 1 boundaries. */
+export function weightedBounds(B: number, speeds: number[]): number[] {
+  const n = speeds.length, total = speeds.reduce((a, b) => a + b, 0);
+  const want = speeds.map((v) => Math.max(1, (v / total) * B));
+  const sizes = want.map((x) => Math.max(1, Math.floor(x)));
+  let left = B - sizes.reduce((a, b) => a + b, 0);
+  const order = want.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
+  for (let k = 0; left > 0; k = (k + 1) % n, left--) sizes[order[k][1]]++;
+  for (let k = 0; left < 0; k = (k + 1) % n) { const i = order[n - 1 - k][1]; if (sizes[i] > 1) { sizes[i]--; left++; } }
+  const bounds = [0];
+  for (const s of sizes) bounds.push(bounds[bounds.length - 1] + s);
+  return bounds;
 }
 
 /** Floats per time-major row of y: O (bernoulli) or 1 class index (softmax). */

@@ -61,7 +61,8 @@ function run(cmd: number): void {
   rebind(ctrl[P.GEN]);
   const T = ctrl[P.T_], B = ctrl[P.B_], shards = ctrl[P.SHARDS];
   model.restoreParams(params);
-  const [b0, b1] = P.shardRange(B, shards, w);
+  const t0 = performance.now();
+  const b0 = ctrl[P.shardStart(w)], b1 = w + 1 < shards ? ctrl[P.shardStart(w + 1)] : B;
   const { Ts, Bs } = P.loadShard(model, batch, T, B, b0, b1, dims);
   if (cmd === P.Cmd.Step) {
     model.setNoiseState(new Uint32Array(ctrl.buffer, P.NOISE * 4, 4).slice());
@@ -74,6 +75,7 @@ function run(cmd: number): void {
     f64[P.loss(w)] = r.loss;
     f64[P.frames(w)] = r.frames;
   } else throw new Error(`replica: unknown command ${cmd}`);
+  ctrl[P.busyMicros(w)] = Math.min(2 ** 31 - 1, Math.round((performance.now() - t0) * 1000));
 }
 
 parentPort!.postMessage({ type: 'ready', arenaFloats: n });

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloads, VARIANTS, makeData, flopsPerFrame } from './lib/workloads.mjs';
 import { parseArgs } from './lib/args.mjs';
+import { targetsTable } from './lib/targets.mjs';
 import { loadBaseline, paramViews } from './lib/load-baseline.mjs';
 import { JS_CONTENDERS, pkgVersion } from './contenders/js.mjs';
 import { torch, torchSetup, PYTHON, TORCH_SCRIPT, ONE_THREAD_ENV } from './contenders/torch.mjs';
@@ -230,16 +231,19 @@ async function main() {
   // Sections written by the other benchmark scripts (the GEMM ceiling, two-thread scaling),
   // run as child processes after the contenders and embedded verbatim in the report.
   const sections = [];
-  const wanted = typeof args.sections === 'string' ? args.sections.split(',').filter(Boolean) : QUICK || args['no-sections'] ? [] : ['gemm', 'parallel'];
-  const titles = { gemm: 'GEMM ceiling (bench/gemm.mjs)', parallel: 'Two threads, data-parallel training (bench/parallel.mjs)' };
+  const wanted = typeof args.sections === 'string' ? args.sections.split(',').filter(Boolean) : QUICK || args['no-sections'] ? [] : ['gemm', 'parallel', 'parallel-measured'];
+  const titles = { gemm: 'GEMM ceiling (bench/gemm.mjs)', parallel: 'Two threads, data-parallel training (bench/parallel.mjs)', 'parallel-measured': 'Two threads with the measured balance (bench/parallel.mjs --balance=measured)' };
+  // a section is a script and its arguments
+  const scripts = { 'parallel-measured': ['parallel', ['--balance=measured', '--no-components']] };
   for (const name of wanted) {
-    const file = join(here, `${name}.mjs`);
-    if (!existsSync(file)) { sections.push({ title: titles[name] ?? name, text: `not run: ${file} does not exist` }); continue; }
-    console.log(`running bench/${name}.mjs …`);
-    const quickArgs = { gemm: ['--quick'], parallel: ['--reps=3', '--only=music'] };
-    const r = spawnSync(process.execPath, [file, ...(QUICK ? quickArgs[name] ?? [] : [])], { encoding: 'utf8', timeout: 30 * 60 * 1000, maxBuffer: 1 << 26 });
+    const [script, extra] = scripts[name] ?? [name, []];
+    const file = join(here, `${script}.mjs`);
+    if (!existsSync(file)) { sections.push({ name, title: titles[name] ?? name, text: `not run: ${file} does not exist` }); continue; }
+    console.log(`running bench/${script}.mjs ${extra.join(' ')}…`);
+    const quickArgs = { gemm: ['--quick'], parallel: ['--reps=3', '--only=music'], 'parallel-measured': ['--reps=3', '--only=music'] };
+    const r = spawnSync(process.execPath, [file, ...extra, ...(QUICK ? quickArgs[name] ?? [] : [])], { encoding: 'utf8', timeout: 30 * 60 * 1000, maxBuffer: 1 << 26 });
     const text = r.status === 0 ? r.stdout.trim() : `failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`;
-    sections.push({ title: titles[name] ?? name, text });
+    sections.push({ name, title: titles[name] ?? name, text });
   }
 
   const meta = {
@@ -268,7 +272,9 @@ async function main() {
   // A smoke run must not overwrite the committed report: it goes to a temporary folder.
   const outDir = typeof args.out === 'string' ? args.out : QUICK ? join(os.tmpdir(), 'gatedrnn-bench-quick') : join(root, 'docs');
   mkdirSync(outDir, { recursive: true });
-  const files = await writeReport(outDir, meta, results, { quick: QUICK, sections });
+  const targets = targetsTable(results, sections);
+  console.log(`\n${targets}\n`);
+  const files = await writeReport(outDir, meta, results, { quick: QUICK, sections, targets });
   console.log(`wrote ${files.join(', ')} in ${meta.seconds} s`);
 }
 

@@ -175,7 +175,7 @@ async function chart(meta, results, ref) {
   return view.toSVG();
 }
 
-export async function writeReport(dir, meta, results, { quick, sections = [] }) {
+export async function writeReport(dir, meta, results, { quick, sections = [], targets }) {
   const ref = reference(results);
   const refLabel = label(meta, ref);
   const md = [];
@@ -220,6 +220,12 @@ export async function writeReport(dir, meta, results, { quick, sections = [] }) 
   md.push('## Peak memory, batch 32 — MiB: peak RSS of a fresh process (+ growth over the process after loading the library)');
   md.push('');
   md.push(memoryTable(meta, results, INFERERS));
+  if (targets) {
+    md.push('## Targets (issue 14), met or not in this run');
+    md.push('');
+    md.push(targets);
+    md.push('');
+  }
   for (const sec of sections) {
     md.push(`## ${sec.title}`);
     md.push('');

@@ -61,6 +61,15 @@ function fillParallel(pt: ParallelTrainer, batcher: Batcher | CategoricalBatcher
  *  shards' sub-batches (full T, no trimming) one after the other from the same noise state,
  *  their gradients added in shard order, then applyGradients. The parallel step must match it
  *  bit for bit. */
+/** The same batch as one step of the single-thread model and one of the ParallelTrainer. */
+async function stepBoth(single: Model, pt: ParallelTrainer, batcher: Batcher, plan: BatchPlan, opts: { clipNorm?: number; weightNoise?: number }) {
+  fillModel(single, batcher, plan);
+  const a = single.trainStepInPlace(plan.T, plan.B, opts);
+  fillParallel(pt, batcher, plan);
+  const b = await pt.trainStepInPlace(plan.T, plan.B, opts);
+  return { a, b };
+}
+
 function shardedStep(m: Model, batcher: Batcher, plan: BatchPlan, shards: number, opts: { clipNorm?: number; weightNoise?: number }) {
   const full = batcher.alloc(plan), { T, B } = plan, D = DIM;
   batcher.fill(plan, full);
@@ -116,10 +125,7 @@ describe('ParallelTrainer steps equal the single-thread steps', () => {
           let worst = 0;
           for (const plan of plans) {
             const opts = { clipNorm: 2, weightNoise: 0.05 };
-            fillModel(single, batcher, plan);
-            const a = single.trainStepInPlace(plan.T, plan.B, opts);
-            fillParallel(pt, batcher, plan);
-            const b = await pt.trainStepInPlace(plan.T, plan.B, opts);
+            const { a, b } = await stepBoth(single, pt, batcher, plan, opts);
             const c = shardedStep(ref, batcher, plan, threads, opts);
             // bit for bit what the shards compute one after the other on one thread
             expect(b).toEqual(c);
@@ -155,11 +161,7 @@ describe('ParallelTrainer with measured balance', () => {
       const plans = [...batcher.epoch(0), ...batcher.epoch(1), ...batcher.epoch(2)];
       let worst = 0;
       for (const plan of plans) {
-        const opts = { clipNorm: 2, weightNoise: 0.05 };
-        fillModel(single, batcher, plan);
-        const a = single.trainStepInPlace(plan.T, plan.B, opts);
-        fillParallel(pt, batcher, plan);
-        const b = await pt.trainStepInPlace(plan.T, plan.B, opts);
+        const { a, b } = await stepBoth(single, pt, batcher, plan, { clipNorm: 2, weightNoise: 0.05 });
         expect(b.frames).toBe(a.frames);
         expect(Math.abs(b.loss - a.loss) / a.loss).toBeLessThan(1e-5);
         expect(Array.from(par.getNoiseState())).toEqual(Array.from(single.getNoiseState()));

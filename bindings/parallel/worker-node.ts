@@ -67,7 +67,7 @@ function run(cmd: number): void {
   if (cmd === P.Cmd.Step) {
     model.setNoiseState(new Uint32Array(ctrl.buffer, P.NOISE * 4, 4).slice());
     const r = model.lossAndGradNoisyInPlace(Ts, Bs, f64[P.SIGMA]);
-    grads.set(model.snapshotGrads());
+    model.copyGradsInto(grads);
     f64[P.loss(w)] = r.loss;
     f64[P.frames(w)] = r.frames;
   } else if (cmd === P.Cmd.Eval) {

@@ -52,7 +52,7 @@ for (const [set, { io, units }] of Object.entries(SETS)) {
       p.shard[n] = time(() => m.lossAndGradNoisyInPlace(T, Bs, 0.075), n <= 2 ? 9 : 15);
     }
     const nf = m.arenaFloats, sab = new Float32Array(new SharedArrayBuffer(nf * 4)), a = new Float32Array(nf), b = new Float32Array(nf).fill(1e-9);
-    p.publish = time(() => sab.set(m.snapshotParams()), 60);
+    p.publish = time(() => m.copyParamsInto(sab), 60); // as ParallelTrainer publishes
     p.copyIn = time(() => m.restoreParams(sab), 60);
     p.add = time(() => { for (let i = 0; i < nf; i++) a[i] += b[i]; }, 60);
     p.opt = time(() => m.applyGradients(b, 1), 60);

@@ -2,13 +2,11 @@
 // files (trial JSON, Table 2, SVG curves, summary), resumption after a hard kill (finished
 // trials are not rerun), refusal to mix settings, and bad inputs.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   reproduce, defaultOptions, learningRates, planTrials, datasetList, type ReproduceOptions,
@@ -18,30 +16,17 @@ import { curveSpec } from '../bindings/report/plots.js';
 import type { TrialResult } from '../bindings/experiment/trial.js';
 import { main } from '../bindings/cli/main.js';
 import { ConfigError, FormatError, NotFoundError } from '../bindings/errors.js';
+import { bundleCli } from './helpers/bundle.js';
 
-const ROOT = resolve(__dirname, '..');
 let tmp: string;
 let workerUrl: URL;
 
-// The worker runs compiled JavaScript, so the test bundles it the way scripts/bundle.mjs does.
-// The bundle finds the WebAssembly core at ../build/ from its own folder: a symlink provides it.
+// The worker runs compiled JavaScript (tests/helpers/bundle.ts bundles it as scripts/bundle.mjs
+// does, with dist/reproduce.mjs as a runner of the command for the kill test).
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'gatedrnn-reproduce-'));
-  await symlink(join(ROOT, 'build'), join(tmp, 'build'));
-  await symlink(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
-  const common = { bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'error', absWorkingDir: ROOT } as const;
-  await build({ ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce/worker.ts')], outfile: join(tmp, 'dist', 'reproduce-worker.js') });
-  // a runner for the kill test: the CLI module as a script, in a child process
-  await build({
-    ...common, entryPoints: [join(ROOT, 'bindings/cli/reproduce/index.ts')], outfile: join(tmp, 'dist', 'reproduce.js'),
-  });
-  await writeFile(join(tmp, 'dist', 'run.mjs'), [
-    "import v8 from 'node:v8'; v8.setFlagsFromString('--experimental-wasm-relaxed-simd');",
-    "const { reproduce, defaultOptions } = await import('./reproduce.js');",
-    'await reproduce(defaultOptions(JSON.parse(process.argv[2])));',
-  ].join('\n'));
+  tmp = await bundleCli('gatedrnn-reproduce-');
   workerUrl = pathToFileURL(join(tmp, 'dist', 'reproduce-worker.js'));
-});
+}, 120_000);
 afterAll(async () => { await rm(tmp, { recursive: true, force: true }); });
 
 /** A grid that takes about a second: 3 tiny units × 2 trials × 2 epochs. */
@@ -101,7 +86,7 @@ describe('reproduce', () => {
     const out = join(tmp, 'killed');
     // slow enough to kill midway: 3 trials × 3 units, 6 epochs each, one worker
     const opts = tiny(out, { trials: 3, epochs: 6, patience: 6, workers: 1, syntheticTrain: 40, syntheticLength: [20, 40], workerUrl: workerUrl.href });
-    const child = spawn(process.execPath, [join(tmp, 'dist', 'run.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(tmp, 'dist', 'reproduce.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => { stderr += d; });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

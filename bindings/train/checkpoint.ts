@@ -15,8 +15,8 @@ import { parseJsonStrict } from '../io/json-strict.js';
 import { resolveLimits, type SafetensorsLimits } from '../io/limits.js';
 import { resolveConfig } from '../model/config.js';
 import { checkModelFits } from '../model/arena.js';
-import { paramLayout, paramTable } from '../model/params.js';
-import { fromFileOrientation } from '../model/torch.js';
+import { paramLayout, paramTable, type ParamSpec } from '../model/params.js';
+import { fromFileOrientation, toFileOrientation } from '../model/torch.js';
 import type { Model } from '../model/model.js';
 import type { DataInfo, ModelConfig } from '../model/types.js';
 import type { EpochRecord, ScheduleState, TrainConfig } from './schedule.js';
@@ -111,13 +111,11 @@ function decodeNumbers(v: unknown): unknown {
 
 /** A checkpoint file's bytes. */
 export function checkpointToSafetensors(model: Model, c: TrainCheckpoint): Uint8Array {
-  const tensors = new Map<string, Tensor>();
-  const current = model.snapshotParams();
-  model.restoreParams(c.params); // the file's model tensors are the checkpoint's parameters
-  try {
-    for (const name of model.paramNames()) tensors.set(name, { shape: model.paramShape(name), data: model.getParam(name) });
-  } finally {
-    model.restoreParams(current);
+  // the checkpoint's parameters (arena layout) under their model-file names and orientation
+  const tensors = new Map<string, Tensor>(), layout = paramLayout(model.paramTable() as ParamSpec[]);
+  for (const spec of model.paramTable()) {
+    const at = layout.get(spec.arenaName).offset / 4;
+    tensors.set(spec.name, { shape: [...spec.fileShape], data: toFileOrientation(spec, c.params.subarray(at, at + spec.size)) });
   }
   const n = model.arenaFloats;
   tensors.set('checkpoint.best', { shape: [n], data: c.schedule.best.params });

@@ -29,7 +29,7 @@ import { canonical, parseJson, toJson } from './plan.js';
 import { validateTrialSpec } from './spec-check.js';
 import { workerRunner, withWorkers, type TrialRunner } from './pool.js';
 import type { TrialProgress } from './progress.js';
-import type { ReproduceOptions } from './options.js';
+import { defaultOptions, type ReproduceOptions } from './options.js';
 import { loadReproduceData } from './data.js';
 
 /** The BullMQ queue every coordinator and worker uses (several grids can share it: jobs are
@@ -269,7 +269,11 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const dataFor = (j: TrialJob) => {
     const key = canonical({ dataset: j.dataset, source: j.source });
     if (!datasets.has(key)) {
-      const ro = { data: o.data, cache: o.cache, syntheticTrain: j.source.syntheticTrain ?? 0, syntheticLength: j.source.syntheticLength ?? [2, 2], progress: 'none' } as unknown as ReproduceOptions;
+      const ro = defaultOptions({
+        dataset: j.dataset, data: o.data, cache: o.cache, progress: 'none',
+        ...(j.source.syntheticTrain !== undefined ? { syntheticTrain: j.source.syntheticTrain } : {}),
+        ...(j.source.syntheticLength ? { syntheticLength: j.source.syntheticLength } : {}),
+      });
       const p = loadReproduceData(j.dataset, ro);
       p.catch(() => datasets.delete(key)); // a failed load is tried again by the next job
       datasets.set(key, p);

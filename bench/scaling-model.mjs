@@ -6,7 +6,10 @@
 //   B  the same with a tree reduction (⌈log₂ N⌉ rounds of arena sums, pairs in parallel);
 //   C  reduce-scatter with a shard-local optimizer: thread k sums slice k of every arena
 //      ((N − 1)/N of an arena each), steps the optimizer on that slice (1/N of it), and the
-//      threads copy in the other slices ((N − 1)/N of an arena): nothing serial is left.
+//      threads copy in the other slices ((N − 1)/N of an arena): nothing serial is left;
+//   D  reduce-scatter with the optimizer on the main thread (what ParallelTrainer does with
+//      reduce: 'scatter'): thread k sums slice k of every arena, the main thread steps the
+//      optimizer on the whole sum, publishes, and every thread copies the arena in.
 // Measured parts (median of many calls, ms): the gradient of a shard of B/N slots (T = 100,
 // weight noise, the paper's sizes), publishing an arena, copying one in, adding two, the
 // optimizer step. The model leaves out what a shared machine adds (bench/contention.mjs) and
@@ -34,6 +37,7 @@ const designs = {
   A: (p, n) => p.shard[n] + (n > 1 ? p.publish + p.copyIn + (n - 1) * p.add : 0) + p.opt,
   B: (p, n) => p.shard[n] + (n > 1 ? p.publish + p.copyIn + Math.ceil(Math.log2(n)) * p.add : 0) + p.opt,
   C: (p, n) => p.shard[n] + ((n - 1) / n) * (p.add + p.copyIn) + p.opt / n,
+  D: (p, n) => p.shard[n] + (n > 1 ? p.publish + p.copyIn + ((n - 1) / n) * p.add : 0) + p.opt,
 };
 
 console.log(`# projected speed-up of one update (T = ${T}, B = ${B}) on N threads, from parts measured on one thread; efficiency = speed-up ÷ N`);

@@ -92,6 +92,28 @@ describe('a bad batch', () => {
     } finally { await pt.dispose(); }
   });
 
+  it('4 threads on 2 cores, one middle shard fails: the others leave the reduce, the step rejects, the next one works', async () => {
+    const { m, pt } = await setup(4);
+    try {
+      const v = pt.batchViews(T, B);
+      fill(v);
+      v.x[5 * IO + 1] = NaN; // slot 5: shard 2 of 4 (slots 4, 5)
+      const before = m.snapshotParams();
+      await expect(pt.trainStepInPlace(T, B, { weightNoise: 0.1 })).rejects.toThrow(/batch x: element \d+ is NaN.*shard 2 of 4, replica 2/);
+      expect(m.snapshotParams()).toEqual(before);
+      fill(pt.batchViews(T, B), 3);
+      const ref = await createModel(cfg);
+      ref.setOptimizer({ type: 'rmsprop', lr: 0.01 });
+      ref.setNoiseState(m.getNoiseState());
+      fill(ref.batchViews(T, B), 3);
+      const a = ref.trainStepInPlace(T, B, { weightNoise: 0.1 });
+      const b = await pt.trainStepInPlace(T, B, { weightNoise: 0.1 });
+      expect(Math.abs(b.loss - a.loss) / a.loss).toBeLessThan(1e-5);
+      expect(Math.abs(b.gradNorm - a.gradNorm) / a.gradNorm).toBeLessThan(1e-4);
+    } finally { await pt.dispose(); }
+    expect(await allExited(pt)).toBe(true);
+  });
+
   it('a diverging step (NaN loss): ValueError from the optimizer step, parameters unchanged', async () => {
     const { m, pt } = await setup();
     try {

@@ -9,25 +9,32 @@
 //   [NOISE..]  4 words: the weight-noise RNG state every shard starts from
 //   per worker w (1 ≤ w < SHARDS): [DONE] the last SEQ it finished, [STATUS] 0 ok / 1 error,
 //              [ERRLEN] bytes of its error report in `errors`
+//   per thread w (0 ≤ w < SHARDS, the main thread is 0): [READY] the last SEQ whose gradient
+//              it has written to its arena (or failed to: then its STATUS says so)
 // f64 (Float64Array over a SharedArrayBuffer): [SIGMA], per worker [LOSS], [FRAMES]
 // params: the main model's parameter arena (snapshotParams layout), published before a command
-// grads:  one gradient arena per worker, in worker order
+// grads:  one gradient arena per thread, in thread order (the main thread's first)
+// sum:    the step's gradient: reduce-scatter, thread w adds slice w (sliceRange) of every
+//         arena, in thread order, once all of them are READY; the main thread then steps the
+//         optimizer on the whole of it
 // batch:  the whole batch, time-major, as a batcher fills it: x (T, B, I) | y | mask (T, B)
 // errors: per worker ERROR_BYTES of UTF-8 JSON { name, code, message }
 
 export const Cmd = { Step: 1, Eval: 2, Quit: 3 } as const;
 
 export const SEQ = 0, CMD = 1, T_ = 2, B_ = 3, SHARDS = 4, GEN = 5, NOISE = 8;
-const WORKER_BASE = 16;
-export const done = (w: number) => WORKER_BASE + 5 * w;
-export const status = (w: number) => WORKER_BASE + 5 * w + 1;
-export const errLen = (w: number) => WORKER_BASE + 5 * w + 2;
+const WORKER_BASE = 16, STRIDE = 6;
+export const done = (w: number) => WORKER_BASE + STRIDE * w;
+export const status = (w: number) => WORKER_BASE + STRIDE * w + 1;
+export const errLen = (w: number) => WORKER_BASE + STRIDE * w + 2;
 /** The first batch slot of shard w (the main thread writes every shard's before a command;
  *  shard w ends where shard w + 1 starts, the last at B). */
-export const shardStart = (w: number) => WORKER_BASE + 5 * w + 3;
+export const shardStart = (w: number) => WORKER_BASE + STRIDE * w + 3;
 /** Microseconds worker w spent computing its shard of the last command (for load balance). */
-export const busyMicros = (w: number) => WORKER_BASE + 5 * w + 4;
-export const ctrlInts = (threads: number) => WORKER_BASE + 5 * threads;
+export const busyMicros = (w: number) => WORKER_BASE + STRIDE * w + 4;
+/** The last SEQ whose gradient thread w has written to its arena. */
+export const ready = (w: number) => WORKER_BASE + STRIDE * w + 5;
+export const ctrlInts = (threads: number) => WORKER_BASE + STRIDE * threads;
 
 export const SIGMA = 0;
 export const loss = (w: number) => 2 + 2 * w;
@@ -39,6 +46,23 @@ export const ERROR_BYTES = 4096;
 /** Slots [start, end) of shard s of n over a batch of B (contiguous; shard 0 is the smallest). */
 export function shardRange(B: number, n: number, s: number): [number, number] {
   return [Math.floor((s * B) / n), Math.floor(((s + 1) * B) / n)];
+}
+
+/** Floats [start, end) of the gradient sum that thread s of n adds up: contiguous, in
+ *  multiples of 16 floats (64 bytes, so no two threads write one cache line) but for the last. */
+export function sliceRange(floats: number, n: number, s: number): [number, number] {
+  const at = (k: number) => (k >= n ? floats : Math.min(floats, Math.floor((k * floats) / n / 16) * 16));
+  return [at(s), at(s + 1)];
+}
+
+/** sum[a, b) = arenas[0] + arenas[1] + … in that order, element by element: the same float
+ *  sums as adding the arenas one after the other over the whole length. */
+export function reduceSlice(sum: Float32Array, arenas: Float32Array[], count: number, a: number, b: number): void {
+  sum.set(arenas[0].subarray(a, b), a);
+  for (let j = 1; j < count; j++) {
+    const g = arenas[j];
+    for (let i = a; i < b; i++) sum[i] += g[i];
+  }
 }
 
 /** The B slots split over n shards in proportion to each thread's speed (slots per ms, as

@@ -18,7 +18,10 @@ export interface ReplicaInit {
   ctrl: SharedArrayBuffer;
   f64: SharedArrayBuffer;
   params: SharedArrayBuffer;
+  /** One gradient arena per thread, the main thread's first. */
   grads: SharedArrayBuffer;
+  /** The reduced gradient of a step (every thread adds its slice). */
+  sum: SharedArrayBuffer;
   errors: SharedArrayBuffer;
   port: MessagePort;
 }
@@ -43,7 +46,9 @@ try {
 }
 const n = model.arenaFloats;
 const params = new Float32Array(init.params, 0, n);
-const grads = new Float32Array(init.grads, (w - 1) * n * 4, n);
+const threads = init.grads.byteLength / (n * 4);
+const arenas = Array.from({ length: threads }, (_, k) => new Float32Array(init.grads, k * n * 4, n));
+const grads = arenas[w], sum = new Float32Array(init.sum, 0, n);
 const dims: P.BatchDims = { I: model.config.inputSize, Y: model.config.head.targetWidth };
 let batch = new SharedArrayBuffer(0), gen = 0;
 
@@ -57,9 +62,33 @@ function rebind(want: number): void {
   }
 }
 
-function run(cmd: number): void {
+/** Blocks until thread k has written its gradient of command `seq`; false when a newer command
+ *  (Quit, after a failure elsewhere) came instead. */
+function awaitReady(k: number, seq: number): boolean {
+  for (;;) {
+    const r = Atomics.load(ctrl, P.ready(k));
+    if (r === seq) return true;
+    if (Atomics.load(ctrl, P.SEQ) !== seq) return false;
+    Atomics.wait(ctrl, P.ready(k), r, 50);
+  }
+}
+
+/** Step, second half: once every shard's arena is written, add slice w of them into the sum. */
+function reduceOwnSlice(seq: number, shards: number): void {
+  for (let k = 0; k < shards; k++) if (k !== w && !awaitReady(k, seq)) return;
+  const [a, b] = P.sliceRange(n, shards, w);
+  P.reduceSlice(sum, arenas, shards, a, b);
+}
+
+function markReady(seq: number): void {
+  Atomics.store(ctrl, P.ready(w), seq);
+  Atomics.notify(ctrl, P.ready(w));
+}
+
+function run(cmd: number, seq: number): void {
   rebind(ctrl[P.GEN]);
   const T = ctrl[P.T_], B = ctrl[P.B_], shards = ctrl[P.SHARDS];
+  if (w >= shards) return; // fewer slots than threads: this one sits the command out
   model.restoreParams(params);
   const t0 = performance.now();
   const b0 = ctrl[P.shardStart(w)], b1 = w + 1 < shards ? ctrl[P.shardStart(w + 1)] : B;
@@ -70,6 +99,10 @@ function run(cmd: number): void {
     model.copyGradsInto(grads);
     f64[P.loss(w)] = r.loss;
     f64[P.frames(w)] = r.frames;
+    ctrl[P.busyMicros(w)] = Math.min(2 ** 31 - 1, Math.round((performance.now() - t0) * 1000));
+    markReady(seq);
+    reduceOwnSlice(seq, shards);
+    return;
   } else if (cmd === P.Cmd.Eval) {
     const r = model.evaluateInPlace(Ts, Bs);
     f64[P.loss(w)] = r.loss;
@@ -88,11 +121,14 @@ for (;;) {
   const cmd = ctrl[P.CMD];
   if (cmd === P.Cmd.Quit) break;
   let failed = 0;
-  try { run(cmd); } catch (e) {
+  try { run(cmd, seq); } catch (e) {
     ctrl[P.errLen(w)] = P.writeError(errors, P.describeError(e));
     failed = 1;
   }
   ctrl[P.status(w)] = failed;
+  // a step that failed before its arena was written still releases the others' reduce (the
+  // main thread reads STATUS and throws; the sum is not used)
+  if (Atomics.load(ctrl, P.ready(w)) !== seq) markReady(seq);
   Atomics.store(ctrl, P.done(w), seq);
   Atomics.notify(ctrl, P.done(w));
 }

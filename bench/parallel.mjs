@@ -16,7 +16,10 @@
 // batch. `efficiency` = CPU(one) / CPU(all threads of the N-thread step). The main thread's
 // wall time per step by phase comes from ParallelTrainer.stats.
 //
-//   npm run build && node bench/parallel.mjs [--reps=N] [--threads=N] [--balance=even|measured] [--only=speech|music] [--no-components]
+// --head=mog gives the speech models the paper's mixture-of-Gaussians head (20 components over
+// the next 10 samples) instead of the Bernoulli head (the music sets are Bernoulli either way).
+//
+//   npm run build && node bench/parallel.mjs [--reps=N] [--threads=N] [--balance=even|measured] [--only=speech|music] [--head=bernoulli|mog] [--no-components]
 import v8 from 'node:v8';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 import { cpus, loadavg, availableParallelism } from 'node:os';
@@ -29,6 +32,10 @@ const arg = (k, d) => { const a = process.argv.find((s) => s.startsWith(`--${k}=
 const REPS = Number(arg('reps', 9)), THREADS = Number(arg('threads', 2));
 const BALANCE = arg('balance', 'even'); // ParallelOptions.balance: even | measured
 const ONLY = arg('only', '');
+const HEAD = arg('head', 'bernoulli');
+if (HEAD !== 'bernoulli' && HEAD !== 'mog') throw new Error(`--head must be bernoulli or mog, got ${HEAD}`);
+/** The head of a model of this set: the speech models' mog predicts the next 10 samples. */
+const headOf = (set, io) => (HEAD === 'mog' && set === 'speech' ? { type: 'mog', components: 20, size: 10 } : { type: 'bernoulli', size: io });
 const g = await import(pathToFileURL(join(here, '..', 'dist', 'node.js')).href);
 
 const T = 100, B = 32;
@@ -60,8 +67,8 @@ function fillRandom(v, io, seed) {
 
 const opts = { clipNorm: 1, weightNoise: 0.075 };
 
-async function contenders(cfg, io) {
-  const c = { ...cfg, inputSize: io, head: { type: 'bernoulli', size: io } };
+async function contenders(cfg, io, head) {
+  const c = { ...cfg, inputSize: io, head };
   const single = await g.createModel(c), half = await g.createModel(c), par = await g.createModel(c);
   for (const m of [single, half, par]) m.setOptimizer({ ...g.PAPER_RMSPROP, lr: 1e-5 });
   fillRandom(single.batchViews(T, B), io, 1);
@@ -92,14 +99,14 @@ async function contenders(cfg, io) {
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
-console.log(`# data-parallel training, frames/s (B = ${B}, T = ${T}, RMSProp + clip + weight noise), ${THREADS} threads (balance: ${BALANCE}) vs 1, median of ${REPS} interleaved updates`);
+console.log(`# data-parallel training, frames/s (B = ${B}, T = ${T}, RMSProp + clip + weight noise), ${THREADS} threads (balance: ${BALANCE}) vs 1, ${HEAD === 'mog' ? 'speech with the mog head (K = 20, D = 10)' : 'Bernoulli head'}, median of ${REPS} interleaved updates`);
 console.log(`# ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores, node ${process.version}, ${new Date().toISOString()}, load average at start ${loadavg().map(f2).join(' ')}\n`);
 const rows = [['set', 'model', '1 thread', `${THREADS} threads`, 'wall speed-up', 'IQR/median 1 · N', 'cores obtained 1 · N',
   'CPU ms/step: one · half · N (all threads)', 'N: main · busiest worker', 'projected speed-up', 'efficiency', 'main wall ms/step: publish · own shard · wait · reduce+step']];
 for (const [set, { io, units }] of Object.entries(SETS)) {
   if (ONLY && ONLY !== set) continue;
   for (const [name, cfg] of units) {
-    const c = await contenders(cfg, io);
+    const c = await contenders(cfg, io, headOf(set, io));
     for (let r = 0; r < REPS; r++) {
       for (const k of r % 2 ? ['par', 'one', 'half'] : ['one', 'half', 'par']) await c.run[k]();
     }

@@ -135,7 +135,7 @@ console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n').replace(/\n/, `\n
 // first, the main shard's gradients for the second — so they differ by the replicas' copy-in
 // versus their own sum and optimizer step. Timed here on one thread, minima of many calls.
 if (!process.argv.includes('--no-components')) {
-  const comp = [['set', 'model', 'arena floats', 'publish params (main)', 'copy in (replica)', 'publish grads (main)', 'sum 2 arenas', 'optimizer step']];
+  const comp = [['set', 'model', 'arena floats', 'publish params (main)', 'copy in (replica)', 'publish grads (main)', 'sum 2 arenas', 'optimizer step', 'weight noise + packing (every thread)']];
   for (const [set, { io, units }] of Object.entries(SETS)) {
     if (ONLY && ONLY !== set) continue;
     for (const [name, cfg] of units) {
@@ -149,11 +149,14 @@ if (!process.argv.includes('--no-components')) {
         min(() => sab.set(m.snapshotGrads())),
         min(() => { for (let i = 0; i < n; i++) acc[i] += sab[i]; }),
         min(() => m.applyGradients(acc.fill(0), 1, { clipNorm: 1 })),
+        // every replica draws the step's weight noise (the same draw) and packs the noisy
+        // weights for its kernels itself: work that does not shrink with the shard
+        min(() => m.pack(0.075)),
       ];
       comp.push([set, name, n.toLocaleString('en-US'), ...ms.map((x) => `${(x * 1000).toFixed(0)} µs`)]);
       m.dispose();
     }
   }
-  console.log('\n# per-step costs of the two ways to keep replicas in step (one thread, minimum of 60 calls)\n');
+  console.log('\n# per-step costs of the two ways to keep replicas in step, and the work every thread repeats (one thread, minimum of 60 calls)\n');
   console.log(comp.map((r) => `| ${r.join(' | ')} |`).join('\n').replace(/\n/, `\n|${comp[0].map(() => '---').join('|')}|\n`));
 }

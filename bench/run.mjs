@@ -7,7 +7,8 @@
 //   options: --only=<substring of a workload key, e.g. music or b32>  --contenders=ours,pytorch
 //            --no-memory  --out=<dir> (default docs)
 //            --sections=gemm,parallel  other bench scripts to run and embed (default in a full
-//            run: gemm, parallel, parallel-measured, parallel-mog, speech-head, scaling-model;
+//            run: gemm, parallel, parallel-measured, parallel-mog, speech-head, scaling-model,
+//            step-profile;
 //            --no-sections for none)
 //
 // Every contender runs the same workload from the same starting weights; outputs are checked
@@ -232,13 +233,14 @@ async function main() {
   // Sections written by the other benchmark scripts (the GEMM ceiling, two-thread scaling),
   // run as child processes after the contenders and embedded verbatim in the report.
   const sections = [];
-  const wanted = typeof args.sections === 'string' ? args.sections.split(',').filter(Boolean) : QUICK || args['no-sections'] ? [] : ['gemm', 'parallel', 'parallel-measured', 'parallel-mog', 'speech-head', 'scaling-model'];
+  const wanted = typeof args.sections === 'string' ? args.sections.split(',').filter(Boolean) : QUICK || args['no-sections'] ? [] : ['gemm', 'parallel', 'parallel-measured', 'parallel-mog', 'speech-head', 'scaling-model', 'step-profile'];
   const titles = {
     gemm: 'GEMM ceiling (bench/gemm.mjs)', parallel: 'Two threads, data-parallel training (bench/parallel.mjs)',
     'parallel-measured': 'Two threads with the measured balance (bench/parallel.mjs --balance=measured)',
     'parallel-mog': 'Two threads, speech with the mixture-of-Gaussians head (bench/parallel.mjs --head=mog)',
     'speech-head': 'The mixture-of-Gaussians head in a training step (bench/speech-head.mjs)',
     'scaling-model': 'Past two threads: projected speed-up of four designs (bench/scaling-model.mjs)',
+    'step-profile': 'Where a training step\'s time goes (bench/step-profile.mjs)',
   };
   // a section is a script and its arguments (speech-head writes its own report to a temporary
   // file here: docs/speech-head-bench.md keeps the notes written beside its run)
@@ -252,7 +254,7 @@ async function main() {
     const file = join(here, `${script}.mjs`);
     if (!existsSync(file)) { sections.push({ name, title: titles[name] ?? name, text: `not run: ${file} does not exist` }); continue; }
     console.log(`running bench/${script}.mjs ${extra.join(' ')}…`);
-    const quickArgs = { gemm: ['--quick'], parallel: ['--reps=3', '--only=music'], 'parallel-measured': ['--reps=3', '--only=music'], 'parallel-mog': ['--reps=3'], 'speech-head': ['--reps=2'], 'scaling-model': ['--only=music'] };
+    const quickArgs = { gemm: ['--quick'], parallel: ['--reps=3', '--only=music'], 'parallel-measured': ['--reps=3', '--only=music'], 'parallel-mog': ['--reps=3'], 'speech-head': ['--reps=2'], 'scaling-model': ['--only=music'], 'step-profile': ['--rounds=2', '--only=b32'] };
     const r = spawnSync(process.execPath, [file, ...extra, ...(QUICK ? quickArgs[name] ?? [] : [])], { encoding: 'utf8', timeout: 30 * 60 * 1000, maxBuffer: 1 << 26 });
     // a script that ran to its end but exits 1 for a check of its own (speech-head: a ratio below
     // 0.5) still has its figures embedded, with the exit code beside them

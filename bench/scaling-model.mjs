@@ -41,7 +41,7 @@ const designs = {
 };
 
 console.log(`# projected speed-up of one update (T = ${T}, B = ${B}) on N threads, from parts measured on one thread; efficiency = speed-up ÷ N`);
-const rows = [['set', 'model', 'gradient of B/N slots, ms (N = 1·2·4·8·16)', 'publish · copy in · add · optimizer, ms', ...Object.keys(designs).map((d) => `${d}: speed-up (efficiency) at N = 2 · 4 · 8 · 16`)]];
+const rows = [['set', 'model', 'gradient of B/N slots, ms (N = 1·2·4·8·16)', 'publish · copy in · add · optimizer, ms (noise + packing, in every shard)', ...Object.keys(designs).map((d) => `${d}: speed-up (efficiency) at N = 2 · 4 · 8 · 16`)]];
 for (const [set, { io, units }] of Object.entries(SETS)) {
   if (ONLY && ONLY !== set) continue;
   for (const [name, cfg] of units) {
@@ -60,8 +60,9 @@ for (const [set, { io, units }] of Object.entries(SETS)) {
     p.copyIn = time(() => m.restoreParams(sab), 60);
     p.add = time(() => { for (let i = 0; i < nf; i++) a[i] += b[i]; }, 60);
     p.opt = time(() => m.applyGradients(b, 1), 60);
+    p.pack = time(() => m.pack(0.075), 60); // part of every shard: each thread draws the noise and packs
     const proj = (d) => NS.slice(1).map((n) => { const s = designs[d](p, 1) / designs[d](p, n); return `${s.toFixed(2)}× (${Math.round((100 * s) / n)} %)`; }).join(' · ');
-    rows.push([set, name, NS.map((n) => p.shard[n].toFixed(2)).join(' · '), [p.publish, p.copyIn, p.add, p.opt].map((x) => x.toFixed(3)).join(' · '), ...Object.keys(designs).map(proj)]);
+    rows.push([set, name, NS.map((n) => p.shard[n].toFixed(2)).join(' · '), `${[p.publish, p.copyIn, p.add, p.opt].map((x) => x.toFixed(3)).join(' · ')} (${p.pack.toFixed(3)})`, ...Object.keys(designs).map(proj)]);
     console.log(`${set} ${name}: ${rows[rows.length - 1].slice(2).join(' | ')}`);
     m.dispose();
   }

@@ -5,6 +5,8 @@
 //   forward        input projection, the recurrence, the head's logits and loss (no gradient)
 //   backward       the head's ∂/∂z and backprop through time: the step's gradient minus forward
 //   optimizer      global-norm clip and the RMSProp update over the whole arena
+// and, inside forward + backward, the head's loss kernel alone (bernoulli_nll: log-sigmoid, the
+// loss and ∂/∂z of all T·B·O logits), which the GEMM FLOP count does not count;
 // each timed on its own (medians of interleaved rounds), beside the whole step timed as
 // trainStepInPlace runs it. GFLOP/s of forward and backward count their GEMMs as
 // bench/lib/workloads.mjs does (forward 2·G·H·(I + H) + 2·H·O per frame, backward
@@ -33,8 +35,21 @@ async function fmaPeak() {
   return () => (iters * 80) / (time(() => core.k.simd_madd_peak(iters)) / 1000) / 1e9;
 }
 
+/** bernoulli_nll (loss and dz) on the T·B·O logits of a workload, timed alone, ms. */
+async function headKernel(w) {
+  const core = await g.loadCore(BUILD), N = w.T * w.B, O = w.O;
+  let top = (core.heapBase() + 63) & ~63;
+  const alloc = (n) => { const p = top; top = (p + n * 4 + 63) & ~63; core.ensureBytes(top); return p; };
+  const z = alloc(N * O), y = alloc(N * O), dz = alloc(N * O);
+  const rng = new g.Rng(5), zv = core.f32(z, N * O), yv = core.f32(y, N * O);
+  for (let i = 0; i < N * O; i++) { zv[i] = 2 * rng.normal() - 2; yv[i] = rng.uniform() < 0.1 ? 1 : 0; }
+  const call = () => core.k.bernoulli_nll(dz, z, y, 0, N, O);
+  for (let i = 0; i < 3; i++) call();
+  return () => time(call);
+}
+
 const peakRun = await fmaPeak(), peaks = [];
-const rows = [['workload', 'step ms', 'noise + pack', 'forward', 'backward', 'optimizer', 'rest', 'forward GFLOP/s (of peak)', 'backward GFLOP/s (of peak)', 'step GFLOP/s (of peak)']];
+const rows = [['workload', 'step ms', 'noise + pack', 'forward', 'backward', 'optimizer', 'rest', 'head loss kernel (in forward + backward)', 'forward GFLOP/s (of peak)', 'backward GFLOP/s (of peak)', 'step GFLOP/s (of peak)']];
 const results = [];
 for (const w of workloads()) {
   if (ONLY && !w.key.includes(ONLY)) continue;
@@ -49,10 +64,11 @@ for (const w of workloads()) {
     optimizer: () => m.applyArenaGradients(1, 1),
     step: () => m.trainStepInPlace(w.T, w.B, { clipNorm: 1, weightNoise: 0.075 }),
   };
+  parts.headKernel = await headKernel(w);
   const t = Object.fromEntries(Object.keys(parts).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS + 2; r++) {
     for (const [k, f] of Object.entries(parts)) {
-      const ms = k === 'forward' || k === 'gradient' ? f() : time(f);
+      const ms = k === 'forward' || k === 'gradient' || k === 'headKernel' ? f() : time(f);
       if (r >= 2) t[k].push(ms); // two warm-up rounds
     }
     peaks.push(peakRun());
@@ -68,7 +84,7 @@ const peak = Math.max(...peaks);
 const pc = (x, of) => `${((100 * x) / of).toFixed(0)} %`;
 for (const r of results) {
   const s = r.ms.step, rest = s - r.ms.pack - r.ms.forward - r.back - r.ms.optimizer;
-  rows.push([r.key, s.toFixed(2), pc(r.ms.pack, s), pc(r.ms.forward, s), pc(r.back, s), pc(r.ms.optimizer, s), pc(rest, s),
+  rows.push([r.key, s.toFixed(2), pc(r.ms.pack, s), pc(r.ms.forward, s), pc(r.back, s), pc(r.ms.optimizer, s), pc(rest, s), pc(r.ms.headKernel, s),
     ...['forward', 'backward', 'step'].map((k) => `${r.gf[k].toFixed(1)} (${pc(r.gf[k], peak)})`)]);
 }
 console.log(`# one training step by phase (T = 100, Bernoulli head, PyTorch form of each unit, ${BUILD} build, one thread; medians of ${ROUNDS} interleaved rounds)`);

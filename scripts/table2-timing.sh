@@ -16,11 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCHEDULE="${1:?usage: scripts/table2-timing.sh halving|full [dataset …]}"; shift
 case "$SCHEDULE" in halving|full) ;; *) echo "schedule must be halving or full, got $SCHEDULE" >&2; exit 2 ;; esac
-DATA="${GATEDRNN_DATA:-../shared/data}"
+# the data directory comes from the environment, so no machine's path lands in the results
+export GATEDRNN_DATA="${GATEDRNN_DATA:-../shared/data}"
 OUT="docs/results/table2-timing/$SCHEDULE"
 sets=("$@"); [ ${#sets[@]} -eq 0 ] && sets=(jsb piano-midi musedata nottingham speech)
 E=200
-music=(--data "$DATA" --epochs "$E" --patience "$E" --lr-decay-epochs "$E" --clip-mode step --seeds 1)
+music=(--epochs "$E" --patience "$E" --lr-decay-epochs "$E" --clip-mode step --seeds 1)
 mkdir -p "$OUT"
 for s in "${sets[@]}"; do
   if [ -d "$OUT/$s/trials" ] && [ -n "$(ls -A "$OUT/$s/trials")" ]; then echo "$OUT/$s already holds trials; remove it to time $s again" >&2; exit 2; fi
@@ -30,7 +31,7 @@ for s in "${sets[@]}"; do
   case "$s" in
     jsb) args+=("${music[@]}") ;;
     piano-midi|musedata|nottingham) args+=("${music[@]}" --train-eval-every 4) ;;
-    speech) args+=(--data "$DATA" --seeds 1) ;;
+    speech) args+=(--seeds 1) ;;
     *) echo "unknown data set $s" >&2; exit 2 ;;
   esac
   t0=$(date +%s.%N); start=$(date -u +%FT%TZ)

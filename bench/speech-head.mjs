@@ -26,6 +26,7 @@ const arg = (name, dflt) => (process.argv.find((a) => a.startsWith(`--${name}=`)
 const REPS = Number(arg('reps', 5));
 const OUT = arg('out', join(here, '..', 'docs', 'speech-head-bench.md'));
 const g = await import(pathToFileURL(join(here, '..', 'dist', 'node.js')).href);
+const { fmaPeakSampler } = await import('./lib/peak.mjs');
 
 const I = 20, T = 100, B = 32, N = T * B, K = 20, D = 10, O = K * (1 + 2 * D);
 const BUILD = 'relaxed';
@@ -74,15 +75,9 @@ async function mogKernel() {
   return () => { const t0 = performance.now(); for (let r = 0; r < 5; r++) call(); return (performance.now() - t0) / 5; };
 }
 
-/** The FMA peak of this build in GFLOP/s (10 chains × 4 lanes × 2 flops per iteration). */
-async function peak() {
-  const core = await g.loadCore(BUILD), iters = 1 << 22;
-  core.k.simd_madd_peak(iters);
-  return () => { const t0 = performance.now(); core.k.simd_madd_peak(iters); return (iters * 80) / ((performance.now() - t0) / 1000) / 1e9; };
-}
 
 const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const kernel = await mogKernel(), peakRun = await peak();
+const kernel = await mogKernel(), peakRun = await fmaPeakSampler(g, BUILD);
 const rows = [];
 const peaks = [];
 for (const u of UNITS) {

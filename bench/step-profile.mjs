@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const g = await import(pathToFileURL(join(here, '..', 'dist', 'node.js')).href);
 const { workloads, flopsPerFrame, makeData, gatesOf } = await import('./lib/workloads.mjs');
+const { fmaPeakSampler } = await import('./lib/peak.mjs');
 const arg = (k, d) => { const a = process.argv.find((s) => s.startsWith(`--${k}=`)); return a ? a.slice(k.length + 3) : d; };
 const ROUNDS = Number(arg('rounds', 9)), ONLY = arg('only', '');
 const BUILD = 'relaxed';
@@ -29,15 +30,12 @@ const BUILD = 'relaxed';
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 const time = (f) => { const t0 = performance.now(); f(); return performance.now() - t0; };
 
-async function fmaPeak() {
-  const core = await g.loadCore(BUILD), iters = 1 << 22;
-  core.k.simd_madd_peak(iters);
-  return () => (iters * 80) / (time(() => core.k.simd_madd_peak(iters)) / 1000) / 1e9;
-}
 
-/** bernoulli_nll (loss and dz) on the T·B·O logits of a workload, timed alone, ms. */
-async function headKernel(w) {
-  const core = await g.loadCore(BUILD), N = w.T * w.B, O = w.O;
+const headCore = await g.loadCore(BUILD);
+/** bernoulli_nll (loss and dz) on the T·B·O logits of a workload, timed alone, ms (one core for
+ *  every workload: each one's buffers start again at the heap base). */
+function headKernel(w) {
+  const core = headCore, N = w.T * w.B, O = w.O;
   let top = (core.heapBase() + 63) & ~63;
   const alloc = (n) => { const p = top; top = (p + n * 4 + 63) & ~63; core.ensureBytes(top); return p; };
   const z = alloc(N * O), y = alloc(N * O), dz = alloc(N * O);
@@ -48,7 +46,7 @@ async function headKernel(w) {
   return () => time(call);
 }
 
-const peakRun = await fmaPeak(), peaks = [];
+const peakRun = await fmaPeakSampler(g, BUILD), peaks = [];
 const rows = [['workload', 'step ms', 'noise + pack', 'forward', 'backward', 'optimizer', 'rest', 'head loss kernel (in forward + backward)', 'forward GFLOP/s (of peak)', 'backward GFLOP/s (of peak)', 'step GFLOP/s (of peak)']];
 const results = [];
 for (const w of workloads()) {
@@ -64,7 +62,7 @@ for (const w of workloads()) {
     optimizer: () => m.applyArenaGradients(1, 1),
     step: () => m.trainStepInPlace(w.T, w.B, { clipNorm: 1, weightNoise: 0.075 }),
   };
-  parts.headKernel = await headKernel(w);
+  parts.headKernel = headKernel(w);
   const t = Object.fromEntries(Object.keys(parts).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS + 2; r++) {
     for (const [k, f] of Object.entries(parts)) {

@@ -128,5 +128,5 @@ const ok = rows.every((r) => r.ratio >= 0.5);
 lines.push(ok ? 'Every ratio is at least 0.5: the head does not halve the speed.' : `RATIO BELOW 0.5 for ${rows.filter((r) => r.ratio < 0.5).map((r) => r.name).join(', ')}.`, '');
 writeFileSync(OUT, lines.join('\n'));
 console.log(lines.join('\n'));
-console.log(`-> ${relative(process.cwd(), OUT)}`);
+console.error(`-> ${relative(process.cwd(), OUT)}`); // a status line, not part of the report that run.mjs embeds
 if (!ok) process.exitCode = 1;

@@ -219,6 +219,39 @@ describe('a worker that dies', () => {
     expect(await allExited(pt)).toBe(true);
   });
 
+  // The main thread computes its shard before its first await, so a dispose() right after the
+  // call lands between its waits. When the worker had already marked its arena ready, nothing
+  // was waiting to be rejected, and the step then waited forever for the worker's "done" that
+  // the stopped worker never wrote (CI, session 6). A main shard slowed by 20 ms makes the
+  // worker the first to finish, the case that hung; the other moments are tried as well.
+  it('dispose at any moment of a step never leaves it waiting', async () => {
+    // 0: in the same turn as the call (no await at all), then after a microtask, a turn, 1 ms
+    const moments = [null, () => Promise.resolve(), () => new Promise((r) => setImmediate(r)), () => new Promise((r) => setTimeout(r, 1))];
+    for (let i = 0; i < 12; i++) {
+      const m = await createModel({ ...cfg, hiddenSize: 64 });
+      m.setOptimizer({ type: 'sgd', lr: 0.01 });
+      if (i < 8) {
+        const own = m.lossAndGradNoisyInPlace.bind(m);
+        m.lossAndGradNoisyInPlace = (...a) => { const r = own(...a); const until = performance.now() + 20; while (performance.now() < until); return r; };
+      }
+      const pt = await ParallelTrainer.create(m, { threads: 2, workerUrl });
+      fill(pt.batchViews(100, 16));
+      const step = pt.trainStepInPlace(100, 16);
+      const later = moments[i % 4];
+      if (later) await later();
+      const gone = pt.dispose();
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        step.then(() => 'resolved', (e: Error) => (e instanceof DisposedError && /disposed while a command was running/.test(e.message) ? 'rejected' : `wrong error: ${e.message}`)),
+        new Promise<string>((r) => { timer = setTimeout(() => r('still waiting after 10 s'), 10_000); }),
+      ]);
+      clearTimeout(timer);
+      expect(outcome, `try ${i} (moment ${i % 4}${i < 8 ? ', slow main shard' : ''})`).toMatch(/^(resolved|rejected)$/);
+      await gone;
+      expect(await allExited(pt)).toBe(true);
+    }
+  });
+
   it('while starting (a worker script that throws): create rejects and nothing is left running', async () => {
     const bad = join(dir, 'bad-worker.mjs');
     writeFileSync(bad, 'throw new RangeError("replica script failed on load");\n');

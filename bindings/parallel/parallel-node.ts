@@ -78,6 +78,8 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(a: Int32Array, i: number, v: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
 
+const DISPOSED_MID_COMMAND = 'this ParallelTrainer was disposed while a command was running';
+
 function defaultWorkerUrl(): URL {
   const here = new URL('./parallel-worker.js', import.meta.url); // dist/node.js → dist/parallel-worker.js
   if (existsSync(fileURLToPath(here))) return here;
@@ -235,6 +237,8 @@ export class ParallelTrainer implements TrainTarget {
         const d = Atomics.load(this.ctrl, slot(w));
         if (d === seq) break;
         if (this.crash) throw this.crash;
+        // dispose() between two waits (onCrash unset) stops workers that will never get here
+        if (this.closed) throw new DisposedError(DISPOSED_MID_COMMAND);
         const r = waitAsync(this.ctrl, slot(w), d);
         if (r.async) {
           await new Promise<void>((resolve, reject) => {
@@ -293,7 +297,7 @@ export class ParallelTrainer implements TrainTarget {
       } catch (e) { this.model.setNoiseState(noise); throw e; }
       t1 = performance.now();
       this.stats.wait += t1 - t0;
-      let error = this.closed ? new DisposedError('this ParallelTrainer was disposed while a command was running') : ownError;
+      let error = this.closed ? new DisposedError(DISPOSED_MID_COMMAND) : ownError;
       for (let w = 1; w < shards && error === null; w++) if (this.ctrl[P.status(w)] !== 0) error = this.workerError(w, `shard ${w} of ${shards}`);
       if (error !== null) {
         // as in Model, a step that fails on its input leaves the noise stream where it was
@@ -393,7 +397,7 @@ export class ParallelTrainer implements TrainTarget {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.onCrash?.(new DisposedError('this ParallelTrainer was disposed while a command was running'));
+    this.onCrash?.(new DisposedError(DISPOSED_MID_COMMAND));
     await this.stopWorkers();
   }
 

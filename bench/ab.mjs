@@ -21,9 +21,9 @@ const CASES = [
   ['music tanh-100', { unit: 'tanh', hiddenSize: 100 }, 88, [1, 32]],
   ['music LSTM-36 peep', { unit: 'lstm', peepholes: true, hiddenSize: 36 }, 88, [1, 32]],
   ['music GRU-46 before', { unit: 'gru', resetAfter: false, hiddenSize: 46 }, 88, [1, 32]],
-  ['speech tanh-400', { unit: 'tanh', hiddenSize: 400 }, 20, [32]],
-  ['speech LSTM-195 peep', { unit: 'lstm', peepholes: true, hiddenSize: 195 }, 20, [32]],
-  ['speech GRU-227 before', { unit: 'gru', resetAfter: false, hiddenSize: 227 }, 20, [32]],
+  ['speech tanh-400', { unit: 'tanh', hiddenSize: 400 }, 20, [1, 32]],
+  ['speech LSTM-195 peep', { unit: 'lstm', peepholes: true, hiddenSize: 195 }, 20, [1, 32]],
+  ['speech GRU-227 before', { unit: 'gru', resetAfter: false, hiddenSize: 227 }, 20, [1, 32]],
 ];
 
 async function setup(lib, cfg, I, Bsz) {

@@ -461,6 +461,25 @@ for (const build of BUILDS) {
       }
     });
 
+    // From 1024 values on, the kernels draw four stretches of the stream at once from jumped-ahead
+    // states (rng_jump_matrix). Pieces of 256 values are drawn in one stretch, so the two must
+    // agree bit for bit, and leave the same state; 12 sizes also cycle the 8-slot jump cache.
+    it('the four-lane draws of a long call are the one-stretch stream, bit for bit', () => {
+      const sizes = [1024, 1031, 2053, 4096, 5003, 8192 + 5, 12672, 5184, 18800, 20000, 33 * 1024 + 7, 65536];
+      for (const round of [0, 1]) for (const n of sizes) for (const kernel of ['fill_normal_f32', 'weight_noise_f32']) {
+        ar.reset();
+        const sa = seedState(97 + n, round), sb = seedState(97 + n, round);
+        const src = ar.put(filler(n + 1)(n)), a = ar.alloc(n), b = ar.alloc(n);
+        if (kernel === 'fill_normal_f32') core.fn(kernel)(a, n, 0.5, 2, sa); else core.fn(kernel)(a, src, n, 0.075, sa);
+        for (let i = 0; i < n; i += 256) {
+          const m = Math.min(256, n - i);
+          if (kernel === 'fill_normal_f32') core.fn(kernel)(b + 4 * i, m, 0.5, 2, sb); else core.fn(kernel)(b + 4 * i, src + 4 * i, m, 0.075, sb);
+        }
+        expectBitwise(ar.get(a, n), ar.get(b, n), `${kernel} n=${n} round ${round}`);
+        expect(Array.from(core.u32(sa, 4)), `${kernel} n=${n}: state after`).toEqual(Array.from(core.u32(sb, 4)));
+      }
+    });
+
     it('normal draws have mean 0, std 1, the Gaussian shape, and are uncorrelated (1e5 draws)', () => {
       ar.reset();
       const n = 100_000;

@@ -13,7 +13,7 @@
 // The scalar twins use f64 libm log / sqrt / cos / sin on the same u1, u2: they agree with the
 // SIMD kernels to a few f32 ulps of the result.
 import { checkRange, madd4 } from "../util";
-import { rng_load, rng_store, rng_next, rng_fill_u32, rngBuf, RNG_BATCH } from "./rng_xoshiro128";
+import { rng_load, rng_store, rng_next, rng_fill_u32, rngBuf, RNG_BATCH, rng_jump_matrix, mat_vec, rng_get4, rng_set4 } from "./rng_xoshiro128";
 
 const INV24: f32 = 5.9604644775390625e-8; // 2^-24
 const LN2: f32 = 0.6931471805599453;
@@ -72,6 +72,72 @@ function normal_block8(raw: usize): void {
   v128.store(raw, f32x4.mul(R, v128.xor(S, negS)), 16);
 }
 
+/** Transposes the 4 × 4 u32 rows a..d and stores column L at p + L·LANE_BYTES. */
+@inline
+function store_t4(p: usize, a: v128, b: v128, c: v128, d: v128): void {
+  const ab0 = v128.shuffle<u32>(a, b, 0, 4, 1, 5), cd0 = v128.shuffle<u32>(c, d, 0, 4, 1, 5);
+  const ab1 = v128.shuffle<u32>(a, b, 2, 6, 3, 7), cd1 = v128.shuffle<u32>(c, d, 2, 6, 3, 7);
+  v128.store(p, v128.shuffle<u32>(ab0, cd0, 0, 1, 4, 5));
+  v128.store(p + LANE_BYTES, v128.shuffle<u32>(ab0, cd0, 2, 3, 6, 7));
+  v128.store(p + 2 * LANE_BYTES, v128.shuffle<u32>(ab1, cd1, 0, 1, 4, 5));
+  v128.store(p + 3 * LANE_BYTES, v128.shuffle<u32>(ab1, cd1, 2, 3, 6, 7));
+}
+
+/** Below this many whole blocks per lane, one stretch is cheaper than building a jump matrix. */
+const LANE_MIN_BLOCKS = 32;
+const LANE_BATCH = RNG_BATCH >> 5; // blocks per lane per batch: 4 lanes × 8 blocks × 8 draws
+const LANE_BYTES: usize = <usize>LANE_BATCH << 5; // one lane's share of rngBuf
+
+/** The first 32·mb values of normal_affine, the same draws and the same arithmetic, with the
+ *  draws made on four lanes at once: lane L draws blocks L·mb .. (L+1)·mb − 1 of the stream from
+ *  the state jumped ahead by 8·mb·L steps (rng_jump_matrix). Leaves the live state where the
+ *  sequential draws would (after 32·mb draws). */
+@inline
+function normal_affine_lanes(dst: usize, src: usize, mb: i32, meanv: v128, stdv: v128): void {
+  const J = rng_jump_matrix(<u32>mb << 3);
+  const L0 = rng_get4(), L1 = mat_vec(J, L0), L2 = mat_vec(J, L1), L3 = mat_vec(J, L2);
+  // a, b, c, d: words s0..s3 of the four lanes
+  let a = i32x4(i32x4.extract_lane(L0, 0), i32x4.extract_lane(L1, 0), i32x4.extract_lane(L2, 0), i32x4.extract_lane(L3, 0));
+  let b = i32x4(i32x4.extract_lane(L0, 1), i32x4.extract_lane(L1, 1), i32x4.extract_lane(L2, 1), i32x4.extract_lane(L3, 1));
+  let c = i32x4(i32x4.extract_lane(L0, 2), i32x4.extract_lane(L1, 2), i32x4.extract_lane(L2, 2), i32x4.extract_lane(L3, 2));
+  let d = i32x4(i32x4.extract_lane(L0, 3), i32x4.extract_lane(L1, 3), i32x4.extract_lane(L2, 3), i32x4.extract_lane(L3, 3));
+  const five = i32x4.splat(5), nine = i32x4.splat(9);
+  for (let b0 = 0; b0 < mb; b0 += LANE_BATCH) {
+    const nb = min(LANE_BATCH, mb - b0);
+    // rngBuf: lane L's blocks b0 .. b0 + nb − 1 at rngBuf + (L·LANE_BATCH + k)·32 bytes
+    for (let k = 0; k < nb; k++) {
+      const out = rngBuf + (<usize>k << 5);
+      // eight steps: draw j of this block on every lane; rows 0..3 and 4..7 are transposed so
+      // each lane's block is its eight draws in order
+      let r0 = i32x4.splat(0), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0, r6 = r0, r7 = r0;
+      for (let j = 0; j < 8; j++) {
+        const x = i32x4.mul(b, five);
+        const r = i32x4.mul(v128.or(i32x4.shl(x, 7), i32x4.shr_u(x, 25)), nine);
+        const t = i32x4.shl(b, 9);
+        c = v128.xor(c, a); d = v128.xor(d, b); b = v128.xor(b, c); a = v128.xor(a, d);
+        c = v128.xor(c, t);
+        d = v128.or(i32x4.shl(d, 11), i32x4.shr_u(d, 21));
+        if (j == 0) r0 = r; else if (j == 1) r1 = r; else if (j == 2) r2 = r; else if (j == 3) r3 = r;
+        else if (j == 4) r4 = r; else if (j == 5) r5 = r; else if (j == 6) r6 = r; else r7 = r;
+      }
+      // lane L, draws 0..3 at out + L·LANE_BATCH·32, draws 4..7 16 bytes on
+      store_t4(out, r0, r1, r2, r3);
+      store_t4(out + 16, r4, r5, r6, r7);
+    }
+    for (let L = 0; L < 4; L++) {
+      const buf = rngBuf + (<usize>(L * LANE_BATCH) << 5);
+      for (let k = 0; k < nb; k++) normal_block8(buf + (<usize>k << 5));
+      const first = (L * mb + b0) << 3; // the lane's first value in this batch
+      for (let j = 0; j < nb << 3; j += 4) {
+        const o = <usize>(first + j) << 2;
+        const base = src ? f32x4.add(v128.load(src + o), meanv) : meanv;
+        v128.store(dst + o, madd4(stdv, v128.load(buf + (<usize>j << 2)), base));
+      }
+    }
+  }
+  rng_set4(i32x4(i32x4.extract_lane(a, 3), i32x4.extract_lane(b, 3), i32x4.extract_lane(c, 3), i32x4.extract_lane(d, 3)));
+}
+
 /** dst = (src or 0) + mean + std·z over n values. */
 @inline
 function normal_affine(dst: usize, src: usize, n: i32, mean: f64, std: f64, state: usize): void {
@@ -81,6 +147,11 @@ function normal_affine(dst: usize, src: usize, n: i32, mean: f64, std: f64, stat
   const meanv = f32x4.splat(mf), stdv = f32x4.splat(sf);
   rng_load(state);
   let i = 0;
+  const mb = n >> 5; // whole blocks per lane when the whole blocks are split in four
+  if (mb >= LANE_MIN_BLOCKS) {
+    normal_affine_lanes(dst, src, mb, meanv, stdv);
+    i = mb << 5;
+  }
   while (i < n) {
     const blocks = min((n - i + 7) >> 3, RNG_BATCH >> 3);   // a partial last block still draws 8
     rng_fill_u32(rngBuf, blocks << 3);

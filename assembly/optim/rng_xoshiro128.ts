@@ -41,6 +41,75 @@ let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
   s0 = a; s1 = b; s2 = c; s3 = d;
 }
 
+// Jump-ahead, for drawing four stretches of one stream at once. The state transition of
+// xoshiro128 is linear over GF(2), so d steps are one 128 × 128 bit matrix M^d; a state held as
+// a v128 (lane w = word s_w) maps to the XOR of the matrix columns at its set bits. A matrix is
+// 128 v128 columns (2 KB): column c is M^d applied to the state with only bit c (word c >> 5,
+// bit c & 31) set. rng_jump_matrix(d) builds M^d by squaring (about 2·log2 d products of ~8 k
+// v128 XORs) and keeps the last JUMP_SLOTS of them, so each distinct tensor size pays once.
+
+const JUMP_SLOTS = 8;
+const jumpKeys: usize = memory.data(JUMP_SLOTS * 4, 4);   // d of each cached matrix, 0 = empty
+const jumpMats: usize = memory.data(JUMP_SLOTS * 2048, 16);
+const matP: usize = memory.data(2048, 16), matR: usize = memory.data(2048, 16), matX: usize = memory.data(2048, 16);
+let jumpNext = 0;
+
+/** The XOR of the columns of `mat` at the set bits of `v`: M·v. */
+@inline export function mat_vec(mat: usize, v: v128): v128 {
+  let acc = i32x4.splat(0);
+  for (let w = 0; w < 4; w++) {
+    let word: u32 = w == 0 ? i32x4.extract_lane(v, 0) : w == 1 ? i32x4.extract_lane(v, 1) : w == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
+    const col = mat + (<usize>(w << 5) << 4);
+    while (word != 0) {
+      acc = v128.xor(acc, v128.load(col + (<usize>ctz(word) << 4)));
+      word &= word - 1;
+    }
+  }
+  return acc;
+}
+
+/** dst = A·B (dst must be neither). */
+function mat_mul(dst: usize, A: usize, B: usize): void {
+  for (let c = 0; c < 128; c++) v128.store(dst + (<usize>c << 4), mat_vec(A, v128.load(B + (<usize>c << 4))));
+}
+
+/** The matrix of d ≥ 1 steps, from the cache or built into it. */
+export function rng_jump_matrix(d: u32): usize {
+  assert(d > 0, "rng_jump_matrix: d must be positive");
+  for (let k = 0; k < JUMP_SLOTS; k++) if (load<u32>(jumpKeys + (<usize>k << 2)) == d) return jumpMats + (<usize>k << 11);
+  // P = M: column c is one step of the state e_c
+  for (let c = 0; c < 128; c++) {
+    let a: u32 = c >> 5 == 0 ? 1 << (c & 31) : 0, b: u32 = c >> 5 == 1 ? 1 << (c & 31) : 0;
+    let e: u32 = c >> 5 == 2 ? 1 << (c & 31) : 0, f: u32 = c >> 5 == 3 ? 1 << (c & 31) : 0;
+    const t = b << 9;
+    e ^= a; f ^= b; b ^= e; a ^= f;
+    e ^= t;
+    f = rotl<u32>(f, 11);
+    v128.store(matP + (<usize>c << 4), i32x4(a, b, e, f));
+  }
+  const slot = jumpNext;
+  jumpNext = (jumpNext + 1) % JUMP_SLOTS;
+  const out = jumpMats + (<usize>slot << 11);
+  let have = false, left = d;
+  for (;;) {
+    if (left & 1) {
+      if (have) { mat_mul(matX, matR, matP); memory.copy(matR, matX, 2048); } else { memory.copy(matR, matP, 2048); have = true; }
+    }
+    left >>= 1;
+    if (left == 0) break;
+    mat_mul(matX, matP, matP); memory.copy(matP, matX, 2048);
+  }
+  memory.copy(out, matR, 2048);
+  store<u32>(jumpKeys + (<usize>slot << 2), d);
+  return out;
+}
+
+/** The live state (module globals) as a v128, lane w = s_w, and back. */
+@inline export function rng_get4(): v128 { return i32x4(s0, s1, s2, s3); }
+@inline export function rng_set4(v: v128): void {
+  s0 = i32x4.extract_lane(v, 0); s1 = i32x4.extract_lane(v, 1); s2 = i32x4.extract_lane(v, 2); s3 = i32x4.extract_lane(v, 3);
+}
+
 /** Static scratch for batches of raw draws (the SIMD kernels transform them four at a time). */
 export const RNG_BATCH: i32 = 256;
 export const rngBuf: usize = memory.data(RNG_BATCH * 4, 16);

@@ -3,7 +3,7 @@
 // full training update (forward, BPTT, Bernoulli head, RMSProp, clip, weight noise) is timed on
 // both, interleaved round by round so that drift of a shared machine hits both alike.
 //
-//   node bench/ab.mjs --a=/path/to/old/checkout [--b=.] [--rounds=7] [--T=100]
+//   node bench/ab.mjs --a=/path/to/old/checkout [--b=.] [--rounds=7] [--T=100] [--clip-mode=gradient|step] [--only=b1]
 // Both checkouts need `npm run build` first. Prints median frames/s of each and the ratio b/a.
 import v8 from 'node:v8';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -12,7 +12,7 @@ import { resolve, join } from 'node:path';
 
 const arg = (k, d) => (process.argv.find((a) => a.startsWith(`--${k}=`)) ?? `--${k}=${d}`).slice(k.length + 3);
 const A = resolve(arg('a', '')), B = resolve(arg('b', '.'));
-const ROUNDS = Number(arg('rounds', 7)), T = Number(arg('T', 100));
+const ROUNDS = Number(arg('rounds', 7)), T = Number(arg('T', 100)), CLIP_MODE = arg('clip-mode', 'gradient'), ONLY = arg('only', '');
 if (!arg('a', '')) { console.error('usage: node bench/ab.mjs --a=<checkout> [--b=<checkout>] [--rounds=N] [--T=N]'); process.exit(2); }
 const libA = await import(pathToFileURL(join(A, 'dist', 'node.js')).href);
 const libB = await import(pathToFileURL(join(B, 'dist', 'node.js')).href);
@@ -39,7 +39,7 @@ async function setup(lib, cfg, I, Bsz) {
 
 /** Frames per second of `steps` updates after one warm-up update. */
 function time(m, Bsz, steps) {
-  const opts = { clipNorm: 1, weightNoise: 0.075 };
+  const opts = { clipNorm: 1, weightNoise: 0.075, clipMode: CLIP_MODE };
   m.trainStepInPlace(T, Bsz, opts);
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) m.trainStepInPlace(T, Bsz, opts);
@@ -47,11 +47,12 @@ function time(m, Bsz, steps) {
 }
 
 const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-console.log(`a = ${A}\nb = ${B}\nT = ${T}, ${ROUNDS} interleaved rounds, relaxed build, one thread\n`);
+console.log(`a = ${A}\nb = ${B}\nT = ${T}, clip mode ${CLIP_MODE}, ${ROUNDS} interleaved rounds, relaxed build, one thread\n`);
 console.log('| model | B | a frames/s | b frames/s | b / a |');
 console.log('|---|---|---|---|---|');
 for (const [name, cfg, I, Bs] of CASES) {
   for (const Bsz of Bs) {
+    if (ONLY === 'b1' && Bsz !== 1) continue;
     const ma = await setup(libA, cfg, I, Bsz), mb = await setup(libB, cfg, I, Bsz);
     // about 0.3 s per measurement
     const probe = time(ma, Bsz, 2), steps = Math.max(2, Math.round((0.3 * probe) / (T * Bsz)));

@@ -25,7 +25,7 @@ export function applyUpdate(core: Core, r: UpdateRegions, o: ResolvedOptimizer, 
   }
   const clipStep = clipNorm !== undefined && clipMode === 'step';
   if (clipNorm !== undefined && !clipStep && gradNorm > clipNorm) k.scale_f32(g, n, clipNorm / gradNorm);
-  const before = clipStep ? Float32Array.from(core.f32(p, n)) : null;
+  const before = clipStep ? parametersBefore(core, p, n) : null;
   switch (o.type) {
     case 'sgd': k.sgd_step(p, g, s0, n, o.lr, o.momentum); break;
     case 'rmsprop': k.rmsprop_step(p, g, s0, s1, s2, n, o.lr, o.decay, o.momentum, o.eps, o.floor, o.centered ? 1 : 0); break;
@@ -33,6 +33,18 @@ export function applyUpdate(core: Core, r: UpdateRegions, o: ResolvedOptimizer, 
   }
   if (before) clipTheStep(core, p, before, o.type === 'adam' ? 0 : o.type === 'sgd' ? s0 : s2, n, clipNorm!);
   return gradNorm;
+}
+
+/** The parameters before a step-clipped update, in a buffer kept between updates: a fresh
+ *  Float32Array.from per update was 5 % of a batch-1 music trial (allocation, GC, and the
+ *  iterator path Float32Array.from takes for a typed-array source). The update is synchronous,
+ *  so one buffer serves every model of this thread. */
+let beforeBuffer = new Float32Array(0);
+function parametersBefore(core: Core, p: Ptr, n: number): Float32Array {
+  if (beforeBuffer.length < n) beforeBuffer = new Float32Array(Math.max(n, Math.ceil(beforeBuffer.length * 1.5)));
+  const before = beforeBuffer.subarray(0, n);
+  before.set(core.f32(p, n));
+  return before;
 }
 
 /** p = before + Δ·min(1, c/‖Δ‖) for the step Δ = p − before just taken; the momentum buffer

@@ -2,14 +2,14 @@
 # A/B of whole Table 2 trials between two checkouts (bench/ab.mjs times single updates; this
 # times what a grid runs: data loading aside, every epoch's updates, evaluations and curves).
 # One music set (JSB unless named), the three units, one learning-rate draw each, a few epochs,
-# one thread, the Table 2 settings (B = 1, weight noise, step clipping); the two checkouts alternate round by round so
-# that a drifting machine hits both alike. Prints each round's summed trial seconds, the
+# one thread, the Table 2 settings (B = 1, weight noise, step clipping); the two checkouts
+# alternate round by round so that a drifting machine hits both alike. Prints each round's summed trial seconds, the
 # ratio a/b, and whether both produced the same validation and test NLLs (they should, bit for
 # bit, unless the change is meant to alter results).
 #   bench/ab-trials.sh <checkout a> [checkout b (default .)] [rounds (5)] [epochs (8)] [set (jsb)]
 # Both checkouts need `npm run build`; the data comes from GATEDRNN_DATA (default ../shared/data).
 set -euo pipefail
-A="$(cd "${1:?usage: bench/ab-trials.sh <checkout a> [checkout b] [rounds] [epochs]}" && pwd)"
+A="$(cd "${1:?usage: bench/ab-trials.sh <checkout a> [checkout b] [rounds] [epochs] [set]}" && pwd)"
 B="$(cd "${2:-.}" && pwd)"; ROUNDS="${3:-5}"; EPOCHS="${4:-8}"; SET="${5:-jsb}"
 export GATEDRNN_DATA="$(cd "${GATEDRNN_DATA:-$(dirname "$0")/../../shared/data}" && pwd)"
 OUT="$(mktemp -d)"; trap 'rm -rf "$OUT"' EXIT

@@ -67,13 +67,10 @@ export function pack_bt_f32(Bp: usize, S: usize, lds: i32, K: i32, N: i32): void
         v128.load(s), v128.load(s + row), v128.load(s + 2 * row), v128.load(s + 3 * row),
         v128.load(s + 4 * row), v128.load(s + 5 * row), v128.load(s + 6 * row), v128.load(s + 7 * row));
     }
-    for (let k = K4; k < K; k++) {
-      const dst = base + (<usize>k << 5);
-      for (let j = 0; j < 8; j++) store<f32>(dst + (<usize>j << 2), load<f32>(s0 + <usize>j * row + (<usize>k << 2)));
-    }
   }
-  for (let p = full; p < panels; p++) {
-    for (let k = 0; k < K; k++) {
+  // element by element: the last K mod 4 rows of the full panels, every row of a partial one
+  for (let p = 0; p < panels; p++) {
+    for (let k = p < full ? K4 : 0; k < K; k++) {
       const dst = Bp + ((<usize>(p * K + k)) << 5);
       for (let j = 0; j < 8; j++) {
         const n = p * 8 + j;

@@ -87,6 +87,7 @@ function store_t4(p: usize, a: v128, b: v128, c: v128, d: v128): void {
 const LANE_MIN_BLOCKS = 32;
 const LANE_BATCH = RNG_BATCH >> 5; // blocks per lane per batch: 4 lanes × 8 blocks × 8 draws
 const LANE_BYTES: usize = <usize>LANE_BATCH << 5; // one lane's share of rngBuf
+const laneRows: usize = memory.data(8 * 16, 16);   // one block's eight draws on the four lanes
 
 /** The first 32·mb values of normal_affine, the same draws and the same arithmetic, with the
  *  draws made on four lanes at once: lane L draws blocks L·mb .. (L+1)·mb − 1 of the stream from
@@ -107,22 +108,19 @@ function normal_affine_lanes(dst: usize, src: usize, mb: i32, meanv: v128, stdv:
     // rngBuf: lane L's blocks b0 .. b0 + nb − 1 at rngBuf + (L·LANE_BATCH + k)·32 bytes
     for (let k = 0; k < nb; k++) {
       const out = rngBuf + (<usize>k << 5);
-      // eight steps: draw j of this block on every lane; rows 0..3 and 4..7 are transposed so
-      // each lane's block is its eight draws in order
-      let r0 = i32x4.splat(0), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0, r6 = r0, r7 = r0;
+      // eight steps of rng_next on every lane: row j of laneRows = draw j of this block
       for (let j = 0; j < 8; j++) {
         const x = i32x4.mul(b, five);
-        const r = i32x4.mul(v128.or(i32x4.shl(x, 7), i32x4.shr_u(x, 25)), nine);
+        v128.store(laneRows + (<usize>j << 4), i32x4.mul(v128.or(i32x4.shl(x, 7), i32x4.shr_u(x, 25)), nine));
         const t = i32x4.shl(b, 9);
         c = v128.xor(c, a); d = v128.xor(d, b); b = v128.xor(b, c); a = v128.xor(a, d);
         c = v128.xor(c, t);
         d = v128.or(i32x4.shl(d, 11), i32x4.shr_u(d, 21));
-        if (j == 0) r0 = r; else if (j == 1) r1 = r; else if (j == 2) r2 = r; else if (j == 3) r3 = r;
-        else if (j == 4) r4 = r; else if (j == 5) r5 = r; else if (j == 6) r6 = r; else r7 = r;
       }
-      // lane L, draws 0..3 at out + L·LANE_BATCH·32, draws 4..7 16 bytes on
-      store_t4(out, r0, r1, r2, r3);
-      store_t4(out + 16, r4, r5, r6, r7);
+      // transposed, so each lane's block is its eight draws in order: lane L's draws 0..3 at
+      // out + L·LANE_BYTES, draws 4..7 16 bytes on
+      store_t4(out, v128.load(laneRows), v128.load(laneRows, 16), v128.load(laneRows, 32), v128.load(laneRows, 48));
+      store_t4(out + 16, v128.load(laneRows, 64), v128.load(laneRows, 80), v128.load(laneRows, 96), v128.load(laneRows, 112));
     }
     for (let L = 0; L < 4; L++) {
       const buf = rngBuf + (<usize>(L * LANE_BATCH) << 5);

@@ -54,6 +54,12 @@ const jumpMats: usize = memory.data(JUMP_SLOTS * 2048, 16);
 const matP: usize = memory.data(2048, 16), matR: usize = memory.data(2048, 16), matX: usize = memory.data(2048, 16);
 let jumpNext = 0;
 
+/** The live state (module globals) as a v128, lane w = s_w, and back. */
+@inline export function rng_get4(): v128 { return i32x4(s0, s1, s2, s3); }
+@inline export function rng_set4(v: v128): void {
+  s0 = i32x4.extract_lane(v, 0); s1 = i32x4.extract_lane(v, 1); s2 = i32x4.extract_lane(v, 2); s3 = i32x4.extract_lane(v, 3);
+}
+
 /** The XOR of the columns of `mat` at the set bits of `v`: M·v. */
 @inline export function mat_vec(mat: usize, v: v128): v128 {
   let acc = i32x4.splat(0);
@@ -77,16 +83,15 @@ function mat_mul(dst: usize, A: usize, B: usize): void {
 export function rng_jump_matrix(d: u32): usize {
   assert(d > 0, "rng_jump_matrix: d must be positive");
   for (let k = 0; k < JUMP_SLOTS; k++) if (load<u32>(jumpKeys + (<usize>k << 2)) == d) return jumpMats + (<usize>k << 11);
-  // P = M: column c is one step of the state e_c
+  // P = M: column c is one step (rng_next) of the state e_c; the live state is put back after
+  const live = rng_get4();
   for (let c = 0; c < 128; c++) {
-    let a: u32 = c >> 5 == 0 ? 1 << (c & 31) : 0, b: u32 = c >> 5 == 1 ? 1 << (c & 31) : 0;
-    let e: u32 = c >> 5 == 2 ? 1 << (c & 31) : 0, f: u32 = c >> 5 == 3 ? 1 << (c & 31) : 0;
-    const t = b << 9;
-    e ^= a; f ^= b; b ^= e; a ^= f;
-    e ^= t;
-    f = rotl<u32>(f, 11);
-    v128.store(matP + (<usize>c << 4), i32x4(a, b, e, f));
+    const bit: u32 = 1 << (c & 31), w = c >> 5;
+    s0 = w == 0 ? bit : 0; s1 = w == 1 ? bit : 0; s2 = w == 2 ? bit : 0; s3 = w == 3 ? bit : 0;
+    rng_next();
+    v128.store(matP + (<usize>c << 4), rng_get4());
   }
+  rng_set4(live);
   const slot = jumpNext;
   jumpNext = (jumpNext + 1) % JUMP_SLOTS;
   const out = jumpMats + (<usize>slot << 11);
@@ -102,12 +107,6 @@ export function rng_jump_matrix(d: u32): usize {
   memory.copy(out, matR, 2048);
   store<u32>(jumpKeys + (<usize>slot << 2), d);
   return out;
-}
-
-/** The live state (module globals) as a v128, lane w = s_w, and back. */
-@inline export function rng_get4(): v128 { return i32x4(s0, s1, s2, s3); }
-@inline export function rng_set4(v: v128): void {
-  s0 = i32x4.extract_lane(v, 0); s1 = i32x4.extract_lane(v, 1); s2 = i32x4.extract_lane(v, 2); s3 = i32x4.extract_lane(v, 3);
 }
 
 /** Static scratch for batches of raw draws (the SIMD kernels transform them four at a time). */

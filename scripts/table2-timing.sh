@@ -39,11 +39,12 @@ for s in "${sets[@]}"; do
   t1=$(date +%s.%N); end=$(date -u +%FT%TZ)
   node -e '
     const fs = require("fs"), path = require("path");
-    const [out, set, start, end, t0, t1, cmd] = process.argv.slice(1);
+    const [out, set, start, end, t0, t1, cmd, commit] = process.argv.slice(1);
+    const cpu = require("os").cpus(), machine = `${cpu.length} × ${cpu[0].model.trim()}, Node ${process.versions.node}`;
     const dir = path.join(out, set, "trials");
     let trialSeconds = 0, trials = 0;
     for (const f of fs.readdirSync(dir)) { const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")); trialSeconds += r.seconds ?? 0; trials++; }
-    fs.appendFileSync(path.join(out, "timing.jsonl"), JSON.stringify({ dataset: set, start, end, wallSeconds: +(t1 - t0).toFixed(1), trialSeconds: +trialSeconds.toFixed(1), trialFiles: trials, command: cmd }) + "\n");
-  ' "$OUT" "$s" "$start" "$end" "$t0" "$t1" "gatedrnn ${args[*]}"
+    fs.appendFileSync(path.join(out, "timing.jsonl"), JSON.stringify({ dataset: set, start, end, wallSeconds: +(t1 - t0).toFixed(1), trialSeconds: +trialSeconds.toFixed(1), trialFiles: trials, command: cmd, commit, machine }) + "\n");
+  ' "$OUT" "$s" "$start" "$end" "$t0" "$t1" "gatedrnn ${args[*]}" "$(git rev-parse --short HEAD)"
   echo "$s: $(echo "$t1 - $t0" | bc) s"
 done

@@ -1,18 +1,21 @@
 // Turns the timing lines of scripts/table2-timing.sh into docs/results/table2-timing.md (the
 // table a researcher reads) and docs/results/table2-timing.json (what `npm run bench` puts
-// beside its 2-hour target). Three configurations:
-//   halving, local threads   measured when docs/results/table2-timing/halving/timing.jsonl has
-//                            every set;
-//   full, local threads      measured the same way from .../full/, else projected from the
-//                            halving run's trials: each draw's seconds per epoch (its longest
-//                            trial) times the epochs its full trial would run (the same as
-//                            that trial's if it stopped before its cap — training is
-//                            deterministic, so a rung is the first epochs of the full trial —
+// beside its 2-hour target). Three configurations, each set of each measured when its line is
+// in docs/results/table2-timing/<configuration>/timing.jsonl, else projected:
+//   halving, local threads   (halving/) not projected: it is the basis of the others;
+//   full, local threads      (full/) from the halving run's trials: each draw's seconds per
+//                            epoch (its longest trial) times the epochs its full trial would run
+//                            (the same as that trial's if it stopped before its cap — training
+//                            is deterministic, so a rung is the first epochs of the full trial —
 //                            else the 200-epoch cap), summed, divided by the concurrency the
 //                            halving run of that set reached (summed trial s ÷ wall s);
-//   halving, job queue       projected: the halving wall-clock times the ratio of two queue
-//                            worker processes to two local threads measured on the same
-//                            machine (docs/results/queue-scaling.md, the 40-epoch grid).
+//   halving, job queue       (queue/) the halving set's wall-clock times the ratio of two queue
+//                            worker processes to two local threads: the sets measured both ways
+//                            if there are any, else the 40-epoch grid of
+//                            docs/results/queue-scaling.md.
+// A configuration is "measured" when every set is. Earlier runs kept under
+// docs/results/table2-timing/archive/<name>/ (each with its timing.jsonl and a note.txt saying
+// what code it timed) are listed at the end.
 //   node scripts/table2-timing.mjs
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -58,63 +61,98 @@ function queueRatio() {
   return { ratio: Number(queue[1]) / Number(local[1]), local: Number(local[1]), queue: Number(queue[1]) };
 }
 
-const halving = lines('halving'), full = lines('full');
+const halving = lines('halving'), full = lines('full'), queue = lines('queue');
 const h = (s) => (s / 3600).toFixed(2), m = (s) => (s / 60).toFixed(1);
-const configurations = [];
-const rows = [];
+const missingOf = (map) => SETS.filter((s) => !map.has(s));
+const span = (rs) => rs.length ? `${rs.map((r) => r.start).sort()[0]} – ${rs.map((r) => r.end).sort().at(-1)}` : '';
 
-const done = (map) => SETS.filter((s) => map.has(s));
-const missing = (map) => SETS.filter((s) => !map.has(s));
-const sum = (map, k) => done(map).reduce((a, s) => a + map.get(s)[k], 0);
-const dates = (map) => { const d = done(map).map((s) => map.get(s)); return d.length ? `${d[0].start} – ${d[d.length - 1].end}` : ''; };
-
-configurations.push({ label: 'successive halving, 2 local threads', measured: halving.size > 0, complete: missing(halving).length === 0, missing: missing(halving),
-  sets: done(halving), wallSeconds: sum(halving, 'wallSeconds'), trialSeconds: sum(halving, 'trialSeconds'), date: dates(halving) });
-
-let fullProjected = null;
-if (missing(full).length === 0) {
-  configurations.push({ label: 'full schedule, 2 local threads', measured: true, complete: true, missing: [], sets: SETS, wallSeconds: sum(full, 'wallSeconds'), trialSeconds: sum(full, 'trialSeconds'), date: dates(full) });
-} else if (missing(halving).length === 0) {
-  fullProjected = SETS.map((s) => {
-    const p = projectFull(s), r = halving.get(s);
-    const concurrency = r.trialSeconds / r.wallSeconds;
-    return { set: s, trialSeconds: p.seconds, wallSeconds: p.seconds / concurrency, concurrency };
+/** Per set: the measured line, else a projection (or nothing when there is no basis). */
+function perSet(map, project) {
+  return SETS.map((set) => {
+    const r = map.get(set);
+    if (r) return { set, measured: true, wallSeconds: r.wallSeconds, trialSeconds: r.trialSeconds, line: r };
+    const p = project(set);
+    return p ? { set, measured: false, ...p } : { set, measured: false, wallSeconds: NaN };
   });
-  configurations.push({ label: 'full schedule, 2 local threads', measured: false, complete: true, missing: [], sets: SETS,
-    wallSeconds: fullProjected.reduce((a, r) => a + r.wallSeconds, 0), trialSeconds: fullProjected.reduce((a, r) => a + r.trialSeconds, 0),
-    basis: 'from the halving run\'s seconds per epoch of every draw × the epochs of its full trial' });
-}
-const q = queueRatio();
-if (missing(halving).length === 0) {
-  configurations.push({ label: 'successive halving, job queue with 2 local workers', measured: false, complete: true, missing: [], sets: SETS,
-    wallSeconds: sum(halving, 'wallSeconds') * q.ratio, basis: `halving wall-clock × ${q.ratio.toFixed(2)}, the queue's 2 workers against 2 local threads (docs/results/queue-scaling.md)` });
 }
 
+const projectFullSet = (set) => {
+  const r = halving.get(set);
+  if (!r) return null;
+  const p = projectFull(set), concurrency = r.trialSeconds / r.wallSeconds;
+  return { trialSeconds: p.seconds, wallSeconds: p.seconds / concurrency, concurrency };
+};
+// the queue's cost: from the sets timed both ways on the queue and on local threads, else the small grid
+const both = SETS.filter((s) => queue.has(s) && halving.has(s));
+const q = both.length
+  ? { ratio: both.reduce((a, s) => a + queue.get(s).wallSeconds, 0) / both.reduce((a, s) => a + halving.get(s).wallSeconds, 0), from: `the ${both.join(', ')} sets timed both ways` }
+  : { ...queueRatio(), from: 'the 40-epoch grid of docs/results/queue-scaling.md' };
+const projectQueueSet = (set) => { const r = halving.get(set); return r ? { wallSeconds: r.wallSeconds * q.ratio } : null; };
+
+function configuration(label, map, rows, projection) {
+  const measuredSets = rows.filter((r) => r.measured).map((r) => r.set);
+  const complete = rows.every((r) => Number.isFinite(r.wallSeconds));
+  const all = measuredSets.length === SETS.length;
+  const wallSeconds = rows.reduce((a, r) => a + (Number.isFinite(r.wallSeconds) ? r.wallSeconds : 0), 0);
+  const how = all ? `measured, ${span([...map.values()])}`
+    : !rows.some((r) => Number.isFinite(r.wallSeconds)) ? 'not run yet'
+    : measuredSets.length ? `${measuredSets.join(', ')} measured (${span(measuredSets.map((s) => map.get(s)))}); the rest projected: ${projection}`
+    : `projected: ${projection}`;
+  return { label, measured: all, complete, missing: rows.filter((r) => !Number.isFinite(r.wallSeconds)).map((r) => r.set), measuredSets, sets: SETS, wallSeconds, how,
+    ...(all ? { date: span([...map.values()]) } : { basis: how }), perSet: rows.map(({ line: _l, ...r }) => r) };
+}
+
+const halvingRows = perSet(halving, () => null);
+const fullRows = perSet(full, projectFullSet);
+const queueRows = perSet(queue, projectQueueSet);
+const configurations = [
+  configuration('successive halving, 2 local threads', halving, halvingRows, 'none (this is the basis of the projections)'),
+  configuration('full schedule, 2 local threads', full, fullRows, "the halving run's seconds per epoch of every draw × the epochs of its full trial, at the halving run's concurrency"),
+  configuration('successive halving, job queue with 2 local workers', queue, queueRows, `the halving set's wall-clock × ${q.ratio.toFixed(2)}, the queue's 2 workers against 2 local threads (${q.from})`),
+];
+
+/** Earlier runs: docs/results/table2-timing/archive/<name>/{timing.jsonl,note.txt}. */
+const archive = [];
+const archDir = join(base, 'archive');
+if (existsSync(archDir)) {
+  for (const name of readdirSync(archDir).sort()) {
+    const f = join(archDir, name, 'timing.jsonl');
+    if (!existsSync(f)) continue;
+    const rs = readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const note = existsSync(join(archDir, name, 'note.txt')) ? readFileSync(join(archDir, name, 'note.txt'), 'utf8').trim() : '';
+    archive.push({ name, note, sets: rs.map((r) => r.dataset), wallSeconds: rs.reduce((a, r) => a + r.wallSeconds, 0), perSet: rs.map((r) => ({ set: r.dataset, wallSeconds: r.wallSeconds, trialSeconds: r.trialSeconds })), date: span(rs) });
+  }
+}
+
+const machineOf = (map) => [...new Set([...map.values()].map((r) => r.machine).filter(Boolean))].join('; ') || 'not recorded';
+const commitOf = (map) => [...new Set([...map.values()].map((r) => r.commit).filter(Boolean))].join(', ') || 'not recorded';
 const md = [
   '# The whole of Table 2, timed end to end',
   '',
   'Four music sets and the speech stand-in, 10 learning-rate draws × 3 units each, one seed, with the settings the fidelity work chose',
   '(music: the released code\'s step clipping and schedule, 200 epochs, no patience, B = 1, weight noise 0.075; speech: B = 32, at most 5 epochs),',
-  'on this project\'s 2-core machine, one set after the other with 2 worker threads.',
-  `Goal (issue 14): under ${GOAL_H} hours. Commands: \`scripts/table2-timing.sh halving\` (and \`full\`), then \`node scripts/table2-timing.mjs\`.`,
-  '',
-  '## Per set, successive halving (η = 3), measured',
-  '',
-  '| set | start | wall-clock | summed trial time | concurrency | trial files |',
-  '|---|---|---|---|---|---|',
-  ...SETS.map((s) => {
-    const r = halving.get(s);
-    return r ? `| ${s} | ${r.start} | ${m(r.wallSeconds)} min | ${m(r.trialSeconds)} min | ${(r.trialSeconds / r.wallSeconds).toFixed(2)} | ${r.trialFiles} |` : `| ${s} | not run yet | | | | |`;
-  }),
+  'on this project\'s 2-core machine, one set after the other with 2 worker threads (or the job queue\'s 2 worker processes).',
+  `Goal (issue 14): under ${GOAL_H} hours. Commands: \`scripts/table2-timing.sh halving\` (and \`full\`, \`queue\`), then \`node scripts/table2-timing.mjs\`.`,
   '',
 ];
-if (fullProjected) {
-  md.push('## Per set, full schedule, projected from the halving trials', '',
-    '| set | summed trial time | at the halving run\'s concurrency | wall-clock |', '|---|---|---|---|',
-    ...fullProjected.map((r) => `| ${r.set} | ${m(r.trialSeconds)} min | ${r.concurrency.toFixed(2)} | ${m(r.wallSeconds)} min |`), '');
+for (const [title, map, rows] of [['successive halving (η = 3), 2 local threads', halving, halvingRows], ['full schedule, 2 local threads', full, fullRows], ['successive halving, job queue with 2 local worker processes', queue, queueRows]]) {
+  md.push(`## Per set, ${title}`, '');
+  if (map.size) md.push(`Machine: ${machineOf(map)}. Commit: ${commitOf(map)}.`, '');
+  md.push('| set | how | start | wall-clock | summed trial time | concurrency | trial files |', '|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const l = map.get(r.set);
+    if (l) md.push(`| ${r.set} | measured | ${l.start} | ${m(l.wallSeconds)} min | ${m(l.trialSeconds)} min | ${(l.trialSeconds / l.wallSeconds).toFixed(2)} | ${l.trialFiles} |`);
+    else if (Number.isFinite(r.wallSeconds)) md.push(`| ${r.set} | projected | | ${m(r.wallSeconds)} min | ${r.trialSeconds ? `${m(r.trialSeconds)} min` : ''} | ${r.concurrency ? r.concurrency.toFixed(2) : ''} | |`);
+    else md.push(`| ${r.set} | not run yet | | | | | |`);
+  }
+  md.push('');
 }
 md.push('## The whole table', '', '| configuration | how | wall-clock | under 2 h |', '|---|---|---|---|',
-  ...configurations.map((c) => `| ${c.label} | ${c.measured ? `measured, ${c.date}` : `projected: ${c.basis}`}${c.complete ? '' : `; missing ${c.missing.join(', ')}`} | ${h(c.wallSeconds)} h (${m(c.wallSeconds)} min) | ${!c.complete ? '—' : c.wallSeconds / 3600 < GOAL_H ? (c.measured ? 'yes' : 'yes, if the projection holds') : 'no'} |`), '');
+  ...configurations.map((c) => `| ${c.label} | ${c.how}${c.complete ? '' : `; missing ${c.missing.join(', ')}`} | ${h(c.wallSeconds)} h (${m(c.wallSeconds)} min) | ${!c.complete ? '—' : c.wallSeconds / 3600 < GOAL_H ? (c.measured ? 'yes' : 'yes, if the projection holds') : 'no'} |`), '');
+if (archive.length) {
+  md.push('## Earlier runs', '', '| run | what it timed | sets | wall-clock |', '|---|---|---|---|',
+    ...archive.map((a) => `| ${a.name} (${a.date}) | ${a.note} | ${a.perSet.map((r) => `${r.set} ${m(r.wallSeconds)} min`).join(', ')} | ${h(a.wallSeconds)} h (${m(a.wallSeconds)} min) |`), '');
+}
 writeFileSync(join(root, 'docs', 'results', 'table2-timing.md'), md.join('\n'));
-writeFileSync(join(root, 'docs', 'results', 'table2-timing.json'), JSON.stringify({ configurations, queue: q }, null, 2) + '\n');
+writeFileSync(join(root, 'docs', 'results', 'table2-timing.json'), JSON.stringify({ configurations, queue: q, archive }, null, 2) + '\n');
 console.log(md.join('\n'));

@@ -165,6 +165,23 @@ describe('Batcher (frames)', () => {
     expect(sorted.epoch(0).map((p) => p.index)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
+  it('sortBuckets Infinity without shuffle: the whole set longest first, ties in their given order, batches in that order', () => {
+    const lens = [5, 9, 3, 9, 12, 2, 5, 7, 9, 4, 12];
+    const bt = Batcher.fromFrames(denseData(lens, 1), 1, { batchSize: 3, shuffle: false, sortBuckets: Infinity });
+    const plans = bt.epoch(0);
+    const order = plans.flatMap((p) => Array.from(p.items));
+    expect(order).toEqual([4, 10, 1, 3, 8, 7, 0, 6, 9, 2, 5]);
+    expect(plans.map((p) => p.T)).toEqual([11, 8, 4, 2]);
+    expect(plans.map((p) => p.index)).toEqual([0, 1, 2, 3]);
+    expect(bt.epoch(5).map((p) => Array.from(p.items))).toEqual(plans.map((p) => Array.from(p.items))); // no per-epoch randomness
+    // the same for chunks: each chunk is an item of its own length
+    const ch = Batcher.fromFrames(denseData(lens, 1), 1, { batchSize: 4, shuffle: false, sortBuckets: Infinity, maxLength: 4 });
+    const l = ch.epoch(0).flatMap((p) => Array.from(p.items)).map((i) => ch.itemLen[i]);
+    expect(l).toEqual([...l].sort((a, b) => b - a));
+    expect(l.length).toBe(ch.itemCount);
+    expect(() => Batcher.fromFrames(denseData(lens, 1), 1, { batchSize: 3, sortBuckets: -Infinity })).toThrow(ConfigError);
+  });
+
   it('fills views of a WebAssembly memory in place and leaves what follows untouched', () => {
     const bt = Batcher.fromFrames(data, D, { batchSize: 4, seed: 9 });
     const plan = bt.epoch(0)[0];

@@ -54,8 +54,10 @@ function table2Rows() {
   const t = JSON.parse(readFileSync(TIMING, 'utf8'));
   return t.configurations.map((c) => {
     const h = c.wallSeconds / 3600;
-    const what = c.measured ? `${h.toFixed(2)} h measured (${c.date}; ${c.sets.join(', ')})` : `${h.toFixed(2)} h projected, not run (${c.basis})`;
-    const met = c.complete && c.measured ? (h < 2 ? 'yes' : 'no') : `no (${c.complete ? 'projection only' : `missing: ${c.missing.join(', ')}`})`;
+    const what = c.measured ? `${h.toFixed(2)} h measured (${c.date}; ${c.sets.join(', ')})`
+      : `${h.toFixed(2)} h ${c.measuredSets?.length ? 'partly measured' : 'projected, not run'} (${c.basis})`;
+    const met = c.complete && c.measured ? (h < 2 ? 'yes' : 'no')
+      : `no (${!c.complete ? `missing: ${c.missing.join(', ')}` : c.measuredSets?.length ? 'not every set measured' : 'projection only'})`;
     return [`complete Table 2 under 2 h on 2 cores (${c.label})`, 'all sets, 10 draws × 3 units', what, met];
   });
 }

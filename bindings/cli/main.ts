@@ -85,7 +85,7 @@ async function demo(o: DemoOpts): Promise<void> {
   checkDemo(o);
   await checkDataFolder(o.dataset, o.data);
   const ds = await loadMusic(o.dataset, o.data, o.seed);
-  const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : 0 });
+  const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : Infinity });
   const data = { train: mk(ds.train, true), valid: mk(ds.valid, false) };
   const test = mk(ds.test, false);
   console.log(`gatedrnn demo: ${o.dataset} (${ds.train.length}/${ds.valid.length}/${ds.test.length} sequences, ` +
@@ -187,7 +187,7 @@ async function trainCmd(o: TrainOpts): Promise<void> {
   try {
     const ds = await loadMusic(o.dataset, o.data, o.seed);
     model.data = musicDataInfo(o.dataset, o.seed);
-    const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : 0 });
+    const mk = (seqs: PianoRollDataset['train'], shuffle: boolean) => Batcher.fromNotes(seqs, { batchSize: o.batchSize, seed: o.seed, shuffle, sortBuckets: shuffle ? 4 : Infinity });
     const line = (r: EpochRecord) => `epoch ${r.epoch + 1}: train ${fmt(r.trainNll, 3)} valid ${fmt(r.validNll, 3)}${r.best ? ' *' : ''} (${fmt(r.trainSeconds)} s)`;
     const p = new RunProgress(`${o.unit} ${o.hidden}`, progressMode(o.verbose), o.epochs, o.seconds, line);
     const s = await runTraining(model, { train: mk(ds.train, true), valid: mk(ds.valid, false) }, { ...trainConfig(o), checkpoint: checkpointOptions(ck, model) }, p, o.threads);
@@ -257,7 +257,7 @@ async function evalCmd(file: string, o: EvalOpts): Promise<void> {
     }
     const dataSeed = o.seed ?? (dataset === recorded && typeof model.data?.seed === 'number' ? model.data.seed : 1);
     const ds = await loadMusic(dataset, o.data, dataSeed);
-    const b = Batcher.fromNotes(ds[o.split], { batchSize: o.batchSize, shuffle: false });
+    const b = Batcher.fromNotes(ds[o.split], { batchSize: o.batchSize, shuffle: false, sortBuckets: Infinity });
     const r = evaluateNllScores(model, b);
     console.log(`${dataset} ${o.split}${note}: ${fmt(r.pooled, 4)} nats per frame pooled over ${b.predictedFrames} frames; ${fmt(r.perSequence, 4)} as the mean over ${ds[o.split].length} sequences of their per-frame NLL`);
   } finally {

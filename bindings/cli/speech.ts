@@ -27,9 +27,9 @@ export async function loadAudio(dataset: string, data?: string): Promise<SpeechD
 }
 
 /** Batches of `waves` for the model's windows: training shuffled in chunks of 100 steps
- *  (docs/results/PROTOCOL.md "Speech"), evaluation on whole utterances in order. */
+ *  (docs/results/PROTOCOL.md "Speech"), evaluation on whole utterances, longest first. */
 export function waveBatcher(waves: Int16Array[], norm: SpeechNorm, batchSize: number, seed: number, training: boolean): WaveBatcher {
-  const o = training ? { batchSize, seed, shuffle: true, sortBuckets: 4, maxLength: 100 } : { batchSize, shuffle: false };
+  const o = training ? { batchSize, seed, shuffle: true, sortBuckets: 4, maxLength: 100 } : { batchSize, shuffle: false, sortBuckets: Infinity };
   return WaveBatcher.fromWaves(waves, norm, { ...o, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop });
 }
 

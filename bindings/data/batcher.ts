@@ -25,6 +25,8 @@
 // buckets of k·B items; each bucket is sorted by length (longest first, ties in shuffled
 // order), cut into batches of similar length, and then the order of all batches is shuffled
 // again, so the padding shrinks while each epoch still sees batches in random order.
+// `sortBuckets: Infinity` with `shuffle: false` sorts the whole set once, longest first (ties in
+// their given order), and keeps the batches in that order: the evaluation batches of a trial.
 // Per-epoch randomness comes from (seed, epoch) alone: `epoch(e)` gives the same plan every
 // time it is called, in any order, on any platform.
 import { assertFinite, ConfigError, ShapeError, ValueError } from '../errors.js';

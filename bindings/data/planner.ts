@@ -17,7 +17,9 @@ export interface BatcherOptions {
   dropLast?: boolean;
   /** Most predicted steps per item: longer sequences are split into chunks (default: no limit). */
   maxLength?: number;
-  /** Sort by length within buckets of this many batches to reduce padding (default 0 = off). */
+  /** Sort by length within buckets of this many batches to reduce padding (default 0 = off;
+   *  Infinity: the whole epoch, which with `shuffle: false` is the evaluation order — longest
+   *  first, ties in their given order). */
   sortBuckets?: number;
 }
 
@@ -45,7 +47,7 @@ function checkOptions(o: BatcherOptions): Required<BatcherOptions> {
     throw new ConfigError(`maxLength ${maxLength} must be a positive integer (predicted steps per chunk)`);
   }
   const sortBuckets = o.sortBuckets ?? 0;
-  if (!Number.isInteger(sortBuckets) || sortBuckets < 0) throw new ConfigError(`sortBuckets ${sortBuckets} must be a non-negative integer`);
+  if (!(Number.isInteger(sortBuckets) || sortBuckets === Infinity) || sortBuckets < 0) throw new ConfigError(`sortBuckets ${sortBuckets} must be a non-negative integer or Infinity`);
   return { batchSize: B, seed, shuffle: o.shuffle ?? true, dropLast: o.dropLast ?? false, maxLength, sortBuckets };
 }
 
@@ -105,7 +107,7 @@ export abstract class SequencePlanner {
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) rng.shuffle(order);
     if (sortBuckets > 0) {
-      const bucket = sortBuckets * B;
+      const bucket = Math.min(n, sortBuckets * B);
       const len = this.itemLen;
       for (let s = 0; s < n; s += bucket) {
         const part = Array.from(order.subarray(s, Math.min(n, s + bucket)));

@@ -168,11 +168,19 @@ export function trialModelConfig(s: TrialSpec): ModelConfig {
 type AnyTrialBatcher = Batcher | WaveBatcher;
 
 /** The batchers of a trial: shuffled (maybe chunked) training batches; evaluation on whole
- *  sequences in their given order from a zero state. */
+ *  sequences, longest first, from a zero state. */
 function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatcher; valid: AnyTrialBatcher; test: AnyTrialBatcher; trainEval: AnyTrialBatcher; trainFull?: AnyTrialBatcher } {
   const B = spec.batchSize;
   const trainOpts = { batchSize: B, seed: spec.seed, shuffle: true, sortBuckets: B > 1 ? spec.sortBuckets : 0, maxLength: spec.maxLength > 0 ? spec.maxLength : undefined };
-  const evalOpts = { batchSize: Math.max(B, 8), shuffle: false };
+  // Whole sequences sorted by length, longest first, two at a time for the music models: a batch
+  // of 8 unsorted music sequences was mostly padding (1.6–3.1× the predicted frames), and at the
+  // music sizes a frame costs no less in a batch of 8 than of 2 (docs/results/table2-speedup.md).
+  // A sequence's score does not depend on its batch-mates or its slot, bit for bit, at the
+  // paper's sizes (tests/train-loop.test.ts says where it does). With evaluation noise on, each
+  // batch draws its own weights, so the batching is part of the measurement and stays as it was
+  // (8 at a time, in the given order).
+  const noisy = !!spec.evalWeightNoise;
+  const evalOpts = { batchSize: noisy ? Math.max(B, 8) : Math.max(B, 2), shuffle: false, sortBuckets: noisy ? 0 : Infinity };
   if (isSpeechData(data)) {
     const w = (waves: Int16Array[], o: typeof evalOpts | typeof trainOpts) => WaveBatcher.fromWaves(waves, data.norm, { ...o, input: SPEECH_SETUP.input, hop: SPEECH_SETUP.hop });
     return {

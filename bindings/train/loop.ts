@@ -61,8 +61,9 @@ export function* nllScoreSteps(target: TrainTarget, batcher: AnyBatcher, perSequ
     }
   }
   if (!(frames > 0)) throw new EmptyError('the data to evaluate have no predicted frames (an empty set, or every step masked)');
+  // summed in sequence order, so the average does not depend on how the batches were formed
   let sum = 0, n = 0;
-  for (const [seq, f] of seqFrames) if (f > 0) { sum += seqLoss.get(seq)! / f; n++; }
+  for (const seq of [...seqFrames.keys()].sort((a, b) => a - b)) { const f = seqFrames.get(seq)!; if (f > 0) { sum += seqLoss.get(seq)! / f; n++; } }
   return { pooled: loss / frames, perSequence: perSequence ? sum / n : NaN };
 }
 

@@ -175,10 +175,9 @@ function trialBatchers(spec: TrialSpec, data: TrialData): { train: AnyTrialBatch
   // Whole sequences sorted by length, longest first, two at a time for the music models: a batch
   // of 8 unsorted music sequences was mostly padding (1.6–3.1× the predicted frames), and at the
   // music sizes a frame costs no less in a batch of 8 than of 2 (docs/results/table2-speedup.md).
-  // A sequence's score does not depend on its batch-mates or its slot, bit for bit, at the
-  // paper's sizes (tests/train-loop.test.ts says where it does). With evaluation noise on, each
-  // batch draws its own weights, so the batching is part of the measurement and stays as it was
-  // (8 at a time, in the given order).
+  // A sequence's score does not depend on its batch-mates or its slot, bit for bit
+  // (tests/train-loop.test.ts). With evaluation noise on, each batch draws its own weights, so
+  // the batching is part of the measurement and stays as it was (8 at a time, in given order).
   const noisy = !!spec.evalWeightNoise;
   const evalOpts = { batchSize: noisy ? Math.max(B, 8) : Math.max(B, 2), shuffle: false, sortBuckets: noisy ? 0 : Infinity };
   if (isSpeechData(data)) {

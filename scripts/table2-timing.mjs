@@ -46,7 +46,9 @@ function projectFull(set) {
     const n = Math.max(1, r.history.length), cap = r.spec.epochs;
     const fullCap = set === 'speech' ? 5 : 200;
     const epochs = r.stopped === 'epochs' && n >= cap ? fullCap : n;
-    seconds += (r.seconds / n) * epochs;
+    // a trial that went on from its rung's checkpoint timed only the epochs after it
+    const ran = Math.max(1, n - (r.continuedFrom?.epochs ?? 0));
+    seconds += (r.seconds / ran) * epochs;
   }
   return { seconds, draws: longest.size };
 }

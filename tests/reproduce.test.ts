@@ -3,7 +3,7 @@
 // trials are not rerun), refusal to mix settings, and bad inputs.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -345,10 +345,41 @@ describe('reproduce --schedule halving', () => {
       expect(bh.spec.lr).toBe(bf.spec.lr);
       expect(bh.testNll).toBe(bf.testNll);
     }
+    // a survivor's trial went on from its rung's last checkpoint and is the full grid's trial,
+    // every number of every epoch (clocks aside)
+    const strip = (r: TrialResult) => JSON.parse(JSON.stringify({ ...r, seconds: 0, startedAt: '', finishedAt: '', continuedFrom: undefined,
+      history: r.history.map((e) => ({ ...e, trainSeconds: 0, elapsed: 0, trainSecondsTotal: 0 })) }, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
     for (const r of h.results) {
       const twin = f.results.find((x) => x.spec.trial === r.spec.trial)!;
-      expect(r.testNll).toBe(twin.testNll); // a survivor's trial is the full grid's trial
+      expect(r.continuedFrom).toEqual({ trial: `${r.spec.id}-rung0`, epochs: 2 });
+      expect(r.testNll).toBe(twin.testNll);
+      expect(strip(r)).toEqual(strip(twin));
     }
+    expect(await readdir(join(halved, 'synthetic', 'checkpoints'))).toEqual([]); // the rungs' checkpoints are gone
     expect(await readFile(join(halved, 'synthetic', 'README.md'), 'utf8')).toContain('successive halving');
+  });
+
+  it('goes on from a shorter trial only when that trial is the first epochs of this one', async () => {
+    const { runTrial } = await import('../bindings/experiment/trial.js');
+    const { syntheticMusic } = await import('../bindings/data/synthetic.js');
+    const { planTrials } = await import('../bindings/cli/reproduce/plan.js');
+    const o = tiny(join(tmp, 'cont-plan'), { trials: 2, epochs: 5, patience: 5, units: ['lstm'] });
+    const [spec, other] = planTrials('synthetic', o);
+    const data = syntheticMusic({ seed: 1, train: 12, valid: 3, test: 3, minLength: 10, maxLength: 20 });
+    const dir = await mkdtemp(join(tmp, 'cont-'));
+    const short = { ...spec, id: `${spec.id}-rung0`, epochs: 2, patience: 2 };
+    await runTrial(short, data, undefined, {}, { checkpointPath: join(dir, 'short.safetensors') });
+    const scratch = await runTrial(spec, data, undefined);
+    const from = { path: join(dir, 'short.safetensors'), trial: short.id, epochs: 2 };
+    const went = await runTrial(spec, data, undefined, {}, { checkpointPath: join(dir, 'a.safetensors'), continueFrom: from });
+    expect(went.continuedFrom).toEqual({ trial: short.id, epochs: 2 });
+    expect(went.history.map((e) => e.validNll)).toEqual(scratch.history.map((e) => e.validNll));
+    expect(went.testNll).toBe(scratch.testNll);
+    // another learning rate, or a claim of more epochs than the checkpoint has: from the start
+    for (const [s, f] of [[other, from], [spec, { ...from, epochs: 3 }]] as const) {
+      const r = await runTrial(s, data, undefined, {}, { checkpointPath: join(dir, `b${s.trial}-${f.epochs}.safetensors`), continueFrom: f });
+      expect(r.continuedFrom).toBeUndefined();
+      expect(r.history).toHaveLength(5);
+    }
   });
 });

@@ -8,7 +8,8 @@ import { ConfigError, GatedRnnError } from '../errors.js';
 import { Batcher } from '../data/batcher.js';
 import { WaveBatcher } from '../data/speech.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
-import { trainAsync, evaluateNllScores, type EpochRecord, type CheckpointOptions } from '../train/trainer.js';
+import { trainAsync, evaluateNllScores, type EpochRecord, type CheckpointOptions, type TrainCheckpoint, type TrainConfig } from '../train/trainer.js';
+import { runFingerprint } from '../train/checkpoint.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
@@ -137,6 +138,11 @@ export interface TrialResult {
   /** The trial was killed and resumed from its checkpoint written after this many epochs
    *  (absent when it ran in one go). Its numbers are those of an uninterrupted run. */
   resumedAfterEpoch?: number;
+  /** Successive halving: the trial went on from the last checkpoint of the shorter rung trial
+   *  `trial` of the same draw, which had run its first `epochs` epochs (absent when it trained
+   *  from the start). Its numbers are those of a run from the start; `seconds` counts only
+   *  this trial's part. */
+  continuedFrom?: { trial: string; epochs: number };
   build: BuildKind;
   startedAt: string;
   finishedAt: string;
@@ -218,10 +224,39 @@ function trialKey(spec: TrialSpec, frames: TrialResult['frames']): Record<string
   return { spec: rest, frames };
 }
 
+/** Where a trial may go on from instead of starting (successive halving): the checkpoint file
+ *  a shorter trial of the same draw left after its last epoch, that trial's id and epochs. */
+export interface TrialContinuation { path: string; trial: string; epochs: number }
+
+/** The checkpoint of a shorter run of the same draw as a resume point for this run, or
+ *  undefined when it is not one: it must have run exactly `epochs` epochs and ended there by
+ *  its cap (or by a patience this run's longer patience would not have reached), without a
+ *  divergence, and differ from this run only in the trial's id and patience — which decide
+ *  nothing before it ended (the learning-rate and noise schedules follow the epoch index,
+ *  every batch plan (seed, epoch)). */
+function continuation(ck: TrainCheckpoint, now: Record<string, unknown>, epochs: number): TrainCheckpoint | undefined {
+  const st = ck.schedule;
+  if (ck.epoch !== epochs || st.history.length !== epochs || st.error !== undefined) return undefined;
+  const nowTrain = now.train as { patience: number }, nowSpec = (now.key as { spec: { id: string; patience: number } }).spec;
+  const since = epochs - 1 - st.best.epoch;
+  if (!(st.stopped === 'epochs' || (st.stopped === 'patience' && since < nowTrain.patience))) return undefined;
+  const saved = JSON.parse(JSON.stringify(ck.fingerprint)) as typeof now;
+  const savedTrain = saved.train as { patience?: number } | undefined, savedSpec = (saved.key as { spec?: { id?: string; patience?: number } } | undefined)?.spec;
+  if (!savedTrain || !savedSpec || !((savedTrain.patience ?? Infinity) <= nowTrain.patience)) return undefined;
+  savedTrain.patience = nowTrain.patience;
+  savedSpec.id = nowSpec.id;
+  savedSpec.patience = nowSpec.patience;
+  if (JSON.stringify(saved) !== JSON.stringify(now)) return undefined;
+  const { stopped: _s, ...going } = st;
+  return { ...ck, fingerprint: now, schedule: going };
+}
+
 /** Trains and scores one trial. Divergence ends the trial early with what it had (not an error).
  *  With `checkpointPath`, a checkpoint is written there after every epoch, and a trial whose
- *  checkpoint is already there (it was killed) resumes from it bit-identically. */
-export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKind | undefined, cb: TrialCallbacks = {}, opts: { modelPath?: string; checkpointPath?: string } = {}): Promise<TrialResult> {
+ *  checkpoint is already there (it was killed) resumes from it bit-identically; without one
+ *  there, `continueFrom` names a shorter trial's last checkpoint to go on from (it is used
+ *  only if it is a true prefix of this trial, else the trial starts from scratch). */
+export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKind | undefined, cb: TrialCallbacks = {}, opts: { modelPath?: string; checkpointPath?: string; continueFrom?: TrialContinuation } = {}): Promise<TrialResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   if ((spec.task === 'speech') !== isSpeechData(data)) throw new ConfigError(`trial ${spec.id}: a ${spec.task ?? 'music'} trial was given ${isSpeechData(data) ? 'speech' : 'piano-roll'} data`);
@@ -232,16 +267,10 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
     if (spec.forgetBias !== undefined) setForgetBias(model, spec.forgetBias);
     cb.onStart?.(spec.epochs, trainB.batchesPerEpoch);
     const frames = { train: trainB.predictedFrames, valid: validB.predictedFrames, test: testB.predictedFrames };
-    let checkpoint: CheckpointOptions | undefined;
-    const at = opts.checkpointPath;
-    if (at !== undefined) {
-      const resume = existsSync(at) ? (await loadCheckpoint(at)).checkpoint : undefined;
-      checkpoint = { key: trialKey(spec, frames), save: async (c) => { await saveCheckpoint(at, model, c); cb.onCheckpoint?.(c.epoch); }, ...(resume ? { resume } : {}) };
-    }
-    let epoch = checkpoint?.resume?.epoch ?? 0;
+    let epoch = 0;
     // A diverged update (non-finite loss or gradient) ends this learning rate's trial with the
     // best parameters so far: a result of the grid (stopped: 'diverged'), not a failure.
-    const s = await trainAsync(model, { train: trainB, valid: validB, trainEval: trainEvalB }, {
+    const cfg: TrainConfig = {
       epochs: spec.epochs, patience: spec.patience, optimizer: spec.optimizer,
       clipNorm: spec.clipNorm > 0 ? spec.clipNorm : undefined, weightNoise: spec.weightNoise,
       lrDecayEpochs: spec.lrDecayEpochs, lrDecayTo: spec.lrDecayTo, noiseDecayTo: spec.noiseDecayTo,
@@ -249,8 +278,22 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       onDiverge: spec.onDiverge ?? 'stop', perSequence: true, clipMode: spec.clipMode, evalWeightNoise: spec.evalWeightNoise,
       onBatch: (done, total) => cb.onBatch?.(epoch, done, total),
       onEpoch: (r) => { epoch = r.epoch + 1; cb.onEpoch?.(trialEpoch(r)); },
-      checkpoint,
-    });
+    };
+    let continued: TrialResult['continuedFrom'];
+    const at = opts.checkpointPath;
+    if (at !== undefined) {
+      const key = trialKey(spec, frames);
+      let resume = existsSync(at) ? (await loadCheckpoint(at)).checkpoint : undefined;
+      const from = opts.continueFrom;
+      if (!resume && from && existsSync(from.path)) {
+        resume = continuation((await loadCheckpoint(from.path)).checkpoint, runFingerprint(model, cfg, key), from.epochs);
+        if (resume) continued = { trial: from.trial, epochs: from.epochs };
+      }
+      cfg.checkpoint = { key, save: async (c) => { await saveCheckpoint(at, model, c); cb.onCheckpoint?.(c.epoch); }, ...(resume ? { resume } : {}) };
+    }
+    const checkpoint = cfg.checkpoint;
+    epoch = checkpoint?.resume?.epoch ?? 0;
+    const s = await trainAsync(model, { train: trainB, valid: validB, trainEval: trainEvalB }, cfg);
     const history = s.history.map(trialEpoch);
     const best = s.bestEpoch >= 0 ? history[s.bestEpoch] : undefined;
     const none = { pooled: NaN, perSequence: NaN };
@@ -264,7 +307,7 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       ...(full ? { trainNllSeq: full.perSequence } : {}),
       testNll: test.pooled, testNllSeq: test.perSequence,
       stopped: s.stopped, error: s.error, ...(s.skipped ? { skipped: s.skipped } : {}), seconds: (performance.now() - t0) / 1000,
-      ...(checkpoint?.resume ? { resumedAfterEpoch: checkpoint.resume.epoch } : {}),
+      ...(continued ? { continuedFrom: continued } : checkpoint?.resume ? { resumedAfterEpoch: checkpoint.resume.epoch } : {}),
       build: kind, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       frames,
     };

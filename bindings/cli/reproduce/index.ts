@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError, GatedRnnError } from '../../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../../io/file-node.js';
 import { checkInputFolder, checkOutputFolder } from '../checks.js';
-import type { TrialResult, TrialSpec } from '../../experiment/trial.js';
+import type { TrialContinuation, TrialResult, TrialSpec } from '../../experiment/trial.js';
 import { rungEpochs, rungSpec, survivors } from './halving.js';
 import { checkOptions, datasetList, type ReproduceOptions } from './options.js';
 import { loadReproduceData } from './data.js';
@@ -83,10 +83,12 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
   const modelDir = o.saveModels ? join(dir, 'models') : undefined;
   if (modelDir && !o.reportOnly) await mkdir(modelDir, { recursive: true });
   if (!o.reportOnly) await mkdir(checkpointDir, { recursive: true });
-  const dirs = { modelDir, checkpointDir };
+  // successive halving: a rung trial goes on from the last checkpoint of the draw's shorter one
+  const continuations = new Map<string, TrialContinuation>();
+  const dirs = { modelDir, checkpointDir, continueFrom: (spec: TrialSpec) => continuations.get(spec.id) };
   const coordinator = o.queue !== undefined && !o.reportOnly ? await openCoordinator(o.queue, name, data, o) : undefined;
   try {
-    return await gridOf(name, o, dir, started, t0, coordinator?.runner ?? (o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, dirs) : workerRunner(data, o.build, url, active, dirs)), checkpointDir, coordinator);
+    return await gridOf(name, o, dir, started, t0, coordinator?.runner ?? (o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, dirs) : workerRunner(data, o.build, url, active, dirs)), checkpointDir, coordinator, continuations);
   } finally {
     await coordinator?.close();
   }
@@ -94,7 +96,10 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
 
 /** The grid of one data set with a runner: finished trials read back, the others run (halving
  *  rungs first), the run logged and the reports written. */
-async function gridOf(name: string, o: ReproduceOptions, dir: string, started: Date, t0: number, runner: TrialRunner | null, checkpointDir: string, coordinator?: QueueCoordinator): Promise<DatasetOutcome> {
+async function gridOf(name: string, o: ReproduceOptions, dir: string, started: Date, t0: number, runner: TrialRunner | null, checkpointDir: string, coordinator?: QueueCoordinator, continuations = new Map<string, TrialContinuation>()): Promise<DatasetOutcome> {
+  /** Rung trials whose last checkpoint the next rung may go on from: kept until it has. */
+  const keep = new Set<string>();
+  const dropCheckpoint = async (spec: TrialSpec) => { if (!o.reportOnly) await rm(modelPathOf(checkpointDir, spec)!, { force: true }); };
   // every queued trial is enqueued at once; the workers' number is the queue's business
   const workersFor = (n: number) => (coordinator ? Math.max(1, n) : o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
   /** Resumes `specs`: the finished ones from their files, the others trained (not with --report-only). */
@@ -108,8 +113,9 @@ async function gridOf(name: string, o: ReproduceOptions, dir: string, started: D
     try {
       ({ failed } = await pool(todo, workersFor(todo.length), runner, progress, async (r) => {
         await writeFileAtomic(trialPath(dir, r.spec.id), new TextEncoder().encode(toJson(r)));
-        // the result is on disk: its checkpoint (each epoch's, resumed from after a kill) and its job are not needed
-        await rm(modelPathOf(checkpointDir, r.spec)!, { force: true });
+        // the result is on disk: its checkpoint (each epoch's, resumed from after a kill) and its
+        // job are not needed, unless the next rung of halving goes on from it
+        if (!keep.has(r.spec.id)) await dropCheckpoint(r.spec);
         await coordinator?.done(r.spec);
         results.push(r);
       }));
@@ -120,18 +126,33 @@ async function gridOf(name: string, o: ReproduceOptions, dir: string, started: D
   };
   let specs = planTrials(name, o), ranEarly = 0;
   const failedEarly: TrialFailure[] = [];
+  /** Checkpoints left by the last halving rung, dropped once the full trials are done. */
+  let lastRung: TrialSpec[] = [];
   if (o.schedule === 'halving') {
     // successive halving over the draws (halving.ts): shorter rungs first, the survivors go on
+    // from their rung's last checkpoint (its epochs are the first epochs of the longer trial)
     const draws = Math.max(1, o.onlyTrials.length || o.trials), eta = o.halvingEta ?? 3;
-    const caps = rungEpochs(o.epochs, eta, draws);
-    for (let r = 0; r < caps.length - 1; r++) {
-      const got = await runSpecs(specs.map((s) => rungSpec(s, r, caps[r])));
+    const caps = rungEpochs(o.epochs, eta, draws), last = caps.length - 1;
+    const rungOf = (s: TrialSpec, r: number) => (r < last ? rungSpec(s, r, caps[r]) : s);
+    for (let r = 0; r < last; r++) {
+      const rung = specs.map((s) => rungOf(s, r));
+      for (const s of rung) keep.add(s.id);
+      const got = await runSpecs(rung);
       ranEarly += got.results.length - got.skipped;
       failedEarly.push(...got.failed);
-      specs = survivors(specs, got.results, eta);
+      const going = survivors(specs, got.results, eta);
+      for (const s of specs) {
+        const here = rungOf(s, r);
+        if (going.includes(s)) continuations.set(rungOf(s, r + 1).id, { path: modelPathOf(checkpointDir, here)!, trial: here.id, epochs: caps[r] });
+        else await dropCheckpoint(here);
+        if (r > 0) await dropCheckpoint(rungOf(s, r - 1)); // superseded by this rung's
+      }
+      specs = going;
+      lastRung = going.map((s) => rungOf(s, r));
     }
   }
   const { results, skipped, failed: failedLast } = await runSpecs(specs);
+  for (const s of lastRung) await dropCheckpoint(s);
   const failed = [...failedEarly, ...failedLast];
   if (o.reportOnly) {
     let log = await readRunLog(dir);

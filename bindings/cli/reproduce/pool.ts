@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../../errors.js';
 import type { BuildKind } from '../../wasm.js';
-import { runTrial, type TrialSpec, type TrialResult, type TrialData } from '../../experiment/trial.js';
+import { runTrial, type TrialSpec, type TrialResult, type TrialData, type TrialContinuation } from '../../experiment/trial.js';
 import type { WorkerInput, WorkerMessage } from './worker.js';
 import type { Progress, TrialProgress } from './progress.js';
 import type { ReproduceOptions } from './options.js';
@@ -38,13 +38,14 @@ export async function withWorkers<T>(fn: (active: Set<Worker>) => Promise<T>): P
   }
 }
 
-/** Where a trial's files go: its best model (`--save-models`) and its checkpoint. */
-export interface TrialDirs { modelDir?: string; checkpointDir?: string }
+/** Where a trial's files go: its best model (`--save-models`) and its checkpoint; and, for
+ *  successive halving, the shorter trial of the same draw it may go on from. */
+export interface TrialDirs { modelDir?: string; checkpointDir?: string; continueFrom?: (spec: TrialSpec) => TrialContinuation | undefined }
 
 /** Each trial on a new worker thread running `url`. */
 export function workerRunner(data: TrialData, build: BuildKind | undefined, url: URL, active: Set<Worker>, dirs: TrialDirs = {}): TrialRunner {
   return (spec, p) => new Promise<TrialResult>((ok, fail) => {
-    const input: WorkerInput = { spec, data, build, modelPath: modelPathOf(dirs.modelDir, spec), checkpointPath: modelPathOf(dirs.checkpointDir, spec) };
+    const input: WorkerInput = { spec, data, build, modelPath: modelPathOf(dirs.modelDir, spec), checkpointPath: modelPathOf(dirs.checkpointDir, spec), continueFrom: dirs.continueFrom?.(spec) };
     const w = new Worker(url, { workerData: input });
     active.add(w);
     let settled = false;
@@ -68,7 +69,7 @@ export function workerRunner(data: TrialData, build: BuildKind | undefined, url:
 export function inProcessRunner(data: TrialData, build: BuildKind | undefined, dirs: TrialDirs = {}): TrialRunner {
   return (spec, p) => runTrial(spec, data, build, {
     onStart: (e, b) => p.start(e, b), onBatch: (e, d, t) => p.batch(e, d, t), onEpoch: (r) => p.epoch(r),
-  }, { modelPath: modelPathOf(dirs.modelDir, spec), checkpointPath: modelPathOf(dirs.checkpointDir, spec) });
+  }, { modelPath: modelPathOf(dirs.modelDir, spec), checkpointPath: modelPathOf(dirs.checkpointDir, spec), continueFrom: dirs.continueFrom?.(spec) });
 }
 
 /** Where a trial's best model is saved (`--save-models`): `<dir>/models/<id>.safetensors`; its

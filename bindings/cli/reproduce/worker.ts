@@ -3,13 +3,14 @@
 // Bundled to dist/reproduce-worker.js next to dist/cli.js (scripts/bundle.mjs); pool.ts starts it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { enableRelaxedSimd } from '../../core-node.js';
-import { runTrial, errorInfo, type TrialSpec, type TrialEpoch, type TrialResult, type TrialData } from '../../experiment/trial.js';
+import { runTrial, errorInfo, type TrialSpec, type TrialEpoch, type TrialResult, type TrialData, type TrialContinuation } from '../../experiment/trial.js';
 import type { BuildKind } from '../../wasm.js';
 
 export interface WorkerInput {
   spec: TrialSpec; data: TrialData; build?: BuildKind;
   /** save the trial's best model here */ modelPath?: string;
   /** checkpoint every epoch here, and resume from it if it is there */ checkpointPath?: string;
+  /** else go on from this shorter trial's last checkpoint (successive halving) */ continueFrom?: TrialContinuation;
 }
 
 export type WorkerMessage =
@@ -38,7 +39,7 @@ try {
     },
     onEpoch: (record) => send({ type: 'epoch', record }),
     onCheckpoint: (epochs) => send({ type: 'checkpoint', epochs }),
-  }, { modelPath: input.modelPath, checkpointPath: input.checkpointPath });
+  }, { modelPath: input.modelPath, checkpointPath: input.checkpointPath, continueFrom: input.continueFrom });
   send({ type: 'done', result });
 } catch (e) {
   send({ type: 'error', error: errorInfo(e) });

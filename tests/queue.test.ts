@@ -143,6 +143,30 @@ describe.skipIf(!haveRedis)('reproduce on a BullMQ queue with two workers', () =
     expect((await b.exited).code).toBe(0);
   }, 300_000);
 
+  it('successive halving on the queue: the survivors go on from their rung\'s checkpoint, with the local run\'s numbers', async () => {
+    const over = { trials: 6, units: ['gru'], schedule: 'halving' } as const; // 6 draws at 2 epochs, the best 2 at 6
+    const refOut = join(tmp, 'halving-local');
+    await reproduce(grid(refOut, over));
+    const names = (await readdir(join(refOut, 'synthetic', 'trials'))).sort();
+    expect(names).toHaveLength(8);
+    await mkdir(join(tmp, 'empty-data'), { recursive: true });
+    const w = start('cli.mjs', ['worker', '--queue', url, '--cache', join(tmp, 'no-cache')], { GATEDRNN_DATA: join(tmp, 'empty-data') });
+    await until('the worker', () => w.out.some((l) => l.includes('waiting for trials')));
+    const out = join(tmp, 'halving-queued');
+    const coord = start('reproduce.mjs', [JSON.stringify(grid(out, { ...over, queue: url }))]);
+    expect((await coord.exited).code, coord.out.join('\n')).toBe(0);
+    for (const n of names) {
+      const [ref, got] = await Promise.all([readFile(join(refOut, 'synthetic', 'trials', n), 'utf8'), readFile(join(out, 'synthetic', 'trials', n), 'utf8')]);
+      expect(untimed(got), n).toEqual(untimed(ref));
+    }
+    const going = w.out.filter((l) => / started \(going on from gru-seed1-trial\d-rung0\)/.test(l));
+    expect(going, w.out.join('\n')).toHaveLength(2);
+    for (const n of names.filter((x) => !x.includes('rung'))) expect(JSON.parse(await readFile(join(out, 'synthetic', 'trials', n), 'utf8')).continuedFrom.epochs).toBe(2);
+    expect(await redis.keys('gatedrnn:ckpt:*')).toEqual([]);
+    w.proc.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+  }, 300_000);
+
   it('refuses a hostile job at once and retries a trial that throws, then reports it failed', async () => {
     const empty = join(tmp, 'empty-data-2');
     await mkdir(empty, { recursive: true });

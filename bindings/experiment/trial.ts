@@ -226,7 +226,7 @@ function trialKey(spec: TrialSpec, frames: TrialResult['frames']): Record<string
 
 /** Where a trial may go on from instead of starting (successive halving): the checkpoint file
  *  a shorter trial of the same draw left after its last epoch, that trial's id and epochs. */
-export interface TrialContinuation { path: string; trial: string; epochs: number }
+export interface TrialContinuation { path: string; trial: string; epochs: number; /** the shorter trial's spec (the queue finds its checkpoint by it) */ spec?: TrialSpec }
 
 /** The checkpoint of a shorter run of the same draw as a resume point for this run, or
  *  undefined when it is not one: it must have run exactly `epochs` epochs and ended there by

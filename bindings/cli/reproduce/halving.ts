@@ -4,9 +4,9 @@
 // is the ordinary trial at the full cap (the same spec and trial file as the full grid's), so a
 // draw that survives scores exactly as it would in the full grid. Earlier rungs are shorter
 // trials of their own (`<id>-rung<r>`). Training is deterministic given the spec and the epoch
-// index, so a rung's epochs are the first epochs of the draw's longer trials: with the local
-// worker threads the next trial goes on from the rung's last checkpoint (index.ts keeps it, and
-// runTrial checks it is such a prefix); on the job queue it repeats those epochs.
+// index, so a rung's epochs are the first epochs of the draw's longer trials: the next trial
+// goes on from the rung's last checkpoint (index.ts keeps it — on the job queue in Redis, named
+// by the job — and runTrial checks it is such a prefix).
 import type { TrialResult, TrialSpec } from '../../experiment/trial.js';
 
 /** Epoch caps of the rungs for n draws: E/η^R, …, E/η, E with R the rungs needed to bring n

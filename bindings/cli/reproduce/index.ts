@@ -86,7 +86,7 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
   // successive halving: a rung trial goes on from the last checkpoint of the draw's shorter one
   const continuations = new Map<string, TrialContinuation>();
   const dirs = { modelDir, checkpointDir, continueFrom: (spec: TrialSpec) => continuations.get(spec.id) };
-  const coordinator = o.queue !== undefined && !o.reportOnly ? await openCoordinator(o.queue, name, data, o) : undefined;
+  const coordinator = o.queue !== undefined && !o.reportOnly ? await openCoordinator(o.queue, name, data, o, dirs.continueFrom) : undefined;
   try {
     return await gridOf(name, o, dir, started, t0, coordinator?.runner ?? (o.reportOnly ? null : o.workers === 0 ? inProcessRunner(data, o.build, dirs) : workerRunner(data, o.build, url, active, dirs)), checkpointDir, coordinator, continuations);
   } finally {
@@ -99,14 +99,18 @@ async function reproduceDataset(name: string, o: ReproduceOptions, out: string, 
 async function gridOf(name: string, o: ReproduceOptions, dir: string, started: Date, t0: number, runner: TrialRunner | null, checkpointDir: string, coordinator?: QueueCoordinator, continuations = new Map<string, TrialContinuation>()): Promise<DatasetOutcome> {
   /** Rung trials whose last checkpoint the next rung may go on from: kept until it has. */
   const keep = new Set<string>();
-  const dropCheckpoint = async (spec: TrialSpec) => { if (!o.reportOnly) await rm(modelPathOf(checkpointDir, spec)!, { force: true }); };
+  const dropCheckpoint = async (spec: TrialSpec) => {
+    if (o.reportOnly) return;
+    await rm(modelPathOf(checkpointDir, spec)!, { force: true });
+    await coordinator?.dropCheckpoint(spec);
+  };
   // every queued trial is enqueued at once; the workers' number is the queue's business
   const workersFor = (n: number) => (coordinator ? Math.max(1, n) : o.workers === 0 ? 1 : Math.min(o.workers, Math.max(1, n)));
   /** Resumes `specs`: the finished ones from their files, the others trained (not with --report-only). */
   const runSpecs = async (specs: TrialSpec[]) => {
     const { finished: results, todo } = await resume(dir, specs);
     const skipped = results.length;
-    for (const r of results) await coordinator?.done(r.spec);
+    for (const r of results) await coordinator?.done(r.spec, keep.has(r.spec.id));
     if (!runner || todo.length === 0) return { results, skipped, failed: [] as TrialFailure[] };
     const progress = new Progress(name, specs.length, skipped, workersFor(todo.length), o.progress);
     let failed: TrialFailure[] = [];
@@ -116,7 +120,7 @@ async function gridOf(name: string, o: ReproduceOptions, dir: string, started: D
         // the result is on disk: its checkpoint (each epoch's, resumed from after a kill) and its
         // job are not needed, unless the next rung of halving goes on from it
         if (!keep.has(r.spec.id)) await dropCheckpoint(r.spec);
-        await coordinator?.done(r.spec);
+        await coordinator?.done(r.spec, keep.has(r.spec.id));
         results.push(r);
       }));
     } finally {
@@ -143,7 +147,7 @@ async function gridOf(name: string, o: ReproduceOptions, dir: string, started: D
       const going = survivors(specs, got.results, eta);
       for (const s of specs) {
         const here = rungOf(s, r);
-        if (going.includes(s)) continuations.set(rungOf(s, r + 1).id, { path: modelPathOf(checkpointDir, here)!, trial: here.id, epochs: caps[r] });
+        if (going.includes(s)) continuations.set(rungOf(s, r + 1).id, { path: modelPathOf(checkpointDir, here)!, trial: here.id, epochs: caps[r], spec: here });
         else await dropCheckpoint(here);
         if (r > 0) await dropCheckpoint(rungOf(s, r - 1)); // superseded by this rung's
       }

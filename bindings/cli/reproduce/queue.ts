@@ -24,7 +24,7 @@ import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions,
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError, GatedRnnError, QueueError } from '../../errors.js';
 import type { BuildKind } from '../../wasm.js';
-import { type TrialData, type TrialResult, type TrialSpec } from '../../experiment/trial.js';
+import { type TrialContinuation, type TrialData, type TrialResult, type TrialSpec } from '../../experiment/trial.js';
 import { canonical, parseJson, toJson } from './plan.js';
 import { validateTrialSpec } from './spec-check.js';
 import { workerRunner, withWorkers, type TrialRunner } from './pool.js';
@@ -104,6 +104,10 @@ export interface TrialJob {
   source: JobSource;
   shape: DataShape;
   build?: BuildKind;
+  /** Successive halving: go on from the last checkpoint of the draw's shorter trial, the job
+   *  `job` (trial id `trial`, `epochs` epochs), if the worker finds it and it is a true prefix
+   *  (runTrial checks). Not part of the job id: it changes no number. */
+  continueFrom?: { job: string; trial: string; epochs: number };
 }
 
 /** Sequences and time steps (samples for speech) per split. */
@@ -131,7 +135,7 @@ export function validateTrialJob(x: unknown): TrialJob {
   const bad = (m: string): never => { throw new QueueError(`invalid trial job: ${m}`); };
   if (!x || typeof x !== 'object' || Array.isArray(x)) bad('not an object');
   const j = x as Record<string, unknown>;
-  for (const k of Object.keys(j)) if (!['kind', 'version', 'dataset', 'spec', 'source', 'shape', 'build'].includes(k)) bad(`unknown field ${JSON.stringify(k)}`);
+  for (const k of Object.keys(j)) if (!['kind', 'version', 'dataset', 'spec', 'source', 'shape', 'build', 'continueFrom'].includes(k)) bad(`unknown field ${JSON.stringify(k)}`);
   if (j.kind !== JOB_KIND || j.version !== JOB_VERSION) bad(`kind/version must be ${JOB_KIND}/${JOB_VERSION}`);
   if (typeof j.dataset !== 'string' || !DATASETS.includes(j.dataset)) bad(`dataset must be one of ${DATASETS.join(', ')}`);
   let spec: TrialSpec;
@@ -154,6 +158,13 @@ export function validateTrialJob(x: unknown): TrialJob {
     if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) bad(`shape.${k} must be [sequences, steps]`);
   }
   if (j.build !== undefined && j.build !== 'relaxed' && j.build !== 'simd' && j.build !== 'debug') bad('build must be relaxed, simd or debug');
+  if (j.continueFrom !== undefined) {
+    const c = j.continueFrom as Record<string, unknown>;
+    if (!c || typeof c !== 'object' || Array.isArray(c) || Object.keys(c).sort().join() !== 'epochs,job,trial') bad('continueFrom must be { job, trial, epochs }');
+    const id = /^[\w.-]{1,300}$/;
+    if (typeof c.job !== 'string' || !id.test(c.job) || typeof c.trial !== 'string' || !id.test(c.trial)) bad('continueFrom.job and .trial must be ids (letters, digits, . _ -)');
+    if (!Number.isInteger(c.epochs) || (c.epochs as number) < 1 || (c.epochs as number) > spec!.epochs) bad(`continueFrom.epochs must be an integer in 1..${spec!.epochs}`);
+  }
   return j as unknown as TrialJob;
 }
 
@@ -174,11 +185,14 @@ function checkResult(text: unknown, spec: TrialSpec, id: string): TrialResult {
  *  is written (also for trials found finished, whose clean-up a killed coordinator missed). */
 export interface QueueCoordinator {
   runner: TrialRunner;
-  done(spec: TrialSpec): Promise<void>;
+  /** Its result is on disk: remove the job, and its checkpoint unless a longer trial of
+   *  successive halving will go on from it (then dropCheckpoint, later). */
+  done(spec: TrialSpec, keepCheckpoint?: boolean): Promise<void>;
+  dropCheckpoint(spec: TrialSpec): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openCoordinator(url: string, dataset: string, data: TrialData, o: ReproduceOptions): Promise<QueueCoordinator> {
+export async function openCoordinator(url: string, dataset: string, data: TrialData, o: ReproduceOptions, continueFrom?: (spec: TrialSpec) => TrialContinuation | undefined): Promise<QueueCoordinator> {
   const opts = redisOptions(url);
   await checkRedis(opts);
   const conn = connection(opts);
@@ -197,7 +211,8 @@ export async function openCoordinator(url: string, dataset: string, data: TrialD
   const shape = dataShape(data);
   const payload = (spec: TrialSpec): TrialJob => ({ kind: JOB_KIND, version: JOB_VERSION, dataset, spec, source, shape, ...(o.build ? { build: o.build } : {}) });
   const runner: TrialRunner = async (spec, p) => {
-    const job = payload(spec), id = jobIdOf(job);
+    const job = payload(spec), id = jobIdOf(job), from = continueFrom?.(spec);
+    if (from?.spec) job.continueFrom = { job: jobIdOf(payload(from.spec)), trial: from.trial, epochs: from.epochs };
     listening.set(id, p);
     try {
       let j: Job | undefined = await queue.getJob(id);
@@ -216,11 +231,12 @@ export async function openCoordinator(url: string, dataset: string, data: TrialD
   };
   return {
     runner,
-    async done(spec) {
+    async done(spec, keepCheckpoint = false) {
       const id = jobIdOf(payload(spec));
       await queue.remove(id).catch(() => { /* already gone */ });
-      await redis.del(ckptKey(id));
+      if (!keepCheckpoint) await redis.del(ckptKey(id));
     },
+    async dropCheckpoint(spec) { await redis.del(ckptKey(jobIdOf(payload(spec)))); },
     async close() { await events.close(); await queue.close(); redis.disconnect(); },
   };
 }
@@ -294,8 +310,15 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
       const ckPath = join(dir, `${j.spec.id}.safetensors`);
       const saved = await redis.getBuffer(ckptKey(job.id!));
       if (saved) await writeFile(ckPath, saved);
-      log(`${name} job ${job.id} started${saved ? ' (resuming from its checkpoint)' : ''}`);
-      const run = workerRunner(data, o.build ?? j.build, o.workerUrl, active, { checkpointDir: dir });
+      // successive halving: the shorter trial's last checkpoint, which runTrial uses only if it is a true prefix
+      let from: TrialContinuation | undefined;
+      const shorter = !saved && j.continueFrom ? await redis.getBuffer(ckptKey(j.continueFrom.job)) : null;
+      if (shorter && shorter.length <= MAX_CHECKPOINT_BYTES) {
+        from = { path: join(dir, 'continue-from.safetensors'), trial: j.continueFrom!.trial, epochs: j.continueFrom!.epochs };
+        await writeFile(from.path, shorter);
+      }
+      log(`${name} job ${job.id} started${saved ? ' (resuming from its checkpoint)' : from ? ` (going on from ${from.trial})` : ''}`);
+      const run = workerRunner(data, o.build ?? j.build, o.workerUrl, active, { checkpointDir: dir, continueFrom: () => from });
       let lastBatch = 0;
       const push = (d: unknown) => { void job.updateProgress(d as object).catch(() => { /* progress is best effort */ }); };
       let upload = Promise.resolve();

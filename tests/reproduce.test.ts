@@ -375,9 +375,11 @@ describe('reproduce --schedule halving', () => {
     expect(went.continuedFrom).toEqual({ trial: short.id, epochs: 2 });
     expect(went.history.map((e) => e.validNll)).toEqual(scratch.history.map((e) => e.validNll));
     expect(went.testNll).toBe(scratch.testNll);
-    // another learning rate, or a claim of more epochs than the checkpoint has: from the start
-    for (const [s, f] of [[other, from], [spec, { ...from, epochs: 3 }]] as const) {
-      const r = await runTrial(s, data, undefined, {}, { checkpointPath: join(dir, `b${s.trial}-${f.epochs}.safetensors`), continueFrom: f });
+    // another learning rate, a claim of more epochs than the checkpoint has, a file that is not a
+    // checkpoint: from the start
+    await writeFile(join(dir, 'junk.safetensors'), 'not a checkpoint');
+    for (const [s, f] of [[other, from], [spec, { ...from, epochs: 3 }], [spec, { ...from, path: join(dir, 'junk.safetensors') }]] as const) {
+      const r = await runTrial(s, data, undefined, {}, { checkpointPath: join(dir, `b${s.trial}-${f.epochs}-${f.path.length}.safetensors`), continueFrom: f });
       expect(r.continuedFrom).toBeUndefined();
       expect(r.history).toHaveLength(5);
     }

@@ -286,7 +286,9 @@ export async function runTrial(spec: TrialSpec, data: TrialData, build: BuildKin
       let resume = existsSync(at) ? (await loadCheckpoint(at)).checkpoint : undefined;
       const from = opts.continueFrom;
       if (!resume && from && existsSync(from.path)) {
-        resume = continuation((await loadCheckpoint(from.path)).checkpoint, runFingerprint(model, cfg, key), from.epochs);
+        // a file that does not parse is no resume point either: the trial then starts from scratch
+        const shorter = await loadCheckpoint(from.path).then((c) => c.checkpoint, () => undefined);
+        resume = shorter && continuation(shorter, runFingerprint(model, cfg, key), from.epochs);
         if (resume) continued = { trial: from.trial, epochs: from.epochs };
       }
       cfg.checkpoint = { key, save: async (c) => { await saveCheckpoint(at, model, c); cb.onCheckpoint?.(c.epoch); }, ...(resume ? { resume } : {}) };

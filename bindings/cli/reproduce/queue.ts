@@ -14,7 +14,9 @@
 // all, 2 s apart) and then reported as failed with its error; a job that is not valid (or whose
 // data differ from the coordinator's) fails at once, without retries. The coordinator can be
 // killed and restarted: it finds the same jobs by id and waits for them (a failed one is
-// retried); jobs and their checkpoints are removed once their result is on disk.
+// retried); jobs and their checkpoints are removed once their result is on disk — except a
+// successive-halving rung's checkpoint, kept until the draw's longer trial (whose job names it
+// in continueFrom) has run, so that trial goes on from it instead of repeating its epochs.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';

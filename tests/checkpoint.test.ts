@@ -90,4 +90,24 @@ describe('checkpoints refuse what they cannot resume', () => {
     expect(() => parseCheckpoint(bytes.subarray(0, bytes.length - 7))).toThrow(FormatError);
     for (const m of [ref.model, other, bigger]) m.dispose();
   });
+
+  it("an optimizer slot's +Infinity (RMSProp's mean square overflowed) resumes; NaN, or an infinite parameter, does not", async () => {
+    const c = CASES[0];
+    const ref = await uninterrupted({ ...c, train: { ...c.train, epochs: 2 } });
+    const { checkpoint } = parseCheckpoint(ref.files[0]);
+    const withInf = (edit: (k: TrainCheckpoint) => void) => { const k = structuredClone(checkpoint); edit(k); return checkpointToSafetensors(ref.model, k); };
+    const inf = parseCheckpoint(withInf((k) => { k.optimizer.slots[0][3] = Infinity; })).checkpoint;
+    expect(inf.optimizer.slots[0][3]).toBe(Infinity);
+    // training goes on from it: that weight stays where it is (its RMSProp step is 0), the rest move
+    const m = await createModel(c.config);
+    const s = await trainAsync(m, batchers(), { ...c.train, epochs: 3, checkpoint: { key: { data: 'synthetic-3' }, resume: inf } });
+    expect(s.history).toHaveLength(3);
+    expect(m.snapshotParams()[3]).toBe(inf.params[3]);
+    expect(m.snapshotParams().some((v, i) => v !== inf.params[i])).toBe(true);
+    expect(() => parseCheckpoint(withInf((k) => { k.optimizer.slots[0][3] = NaN; }))).toThrow(/checkpoint\.optimizer\.0' element 3 is NaN/);
+    expect(() => parseCheckpoint(withInf((k) => { k.optimizer.slots[1][5] = -Infinity; }))).toThrow(/element 5 is -Infinity/);
+    expect(() => parseCheckpoint(withInf((k) => { k.params[2] = Infinity; }))).toThrow(/element \d+ is Infinity/);
+    m.dispose();
+    ref.model.dispose();
+  });
 });

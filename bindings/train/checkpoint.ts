@@ -150,7 +150,14 @@ export function parseCheckpoint(bytes: Uint8Array): { config: ModelConfig; tenso
   for (const name of want) if (!header.entries.some((e) => e.name === name)) throw new FormatError(`checkpoint: tensor '${name}' is missing`);
   const all = copyTensors(bytes, header).tensors;
   for (const [name, t] of all) {
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) throw new FormatError(`checkpoint: tensor '${name}' element ${i} is ${t.data[i]}`);
+    // an optimizer slot may hold +Infinity: RMSProp's and Adam's mean square of the gradient
+    // overflows f32 for a gradient beyond 1.8e19 (reachable when the step, not the gradient, is
+    // clipped), and the run goes on with a zero step there; NaN is never a state to resume
+    const slot = name.startsWith('checkpoint.optimizer.');
+    for (let i = 0; i < t.data.length; i++) {
+      const v = t.data[i];
+      if (!(Number.isFinite(v) || (slot && v === Infinity))) throw new FormatError(`checkpoint: tensor '${name}' element ${i} is ${v}`);
+    }
   }
   const tensors = new Map(table.map((s) => [s.name, all.get(s.name)!]));
   for (const s of table) {

@@ -98,6 +98,7 @@ function configuration(label, map, rows, projection) {
   const wallSeconds = rows.reduce((a, r) => a + (Number.isFinite(r.wallSeconds) ? r.wallSeconds : 0), 0);
   const how = all ? `measured, ${span([...map.values()])}`
     : !rows.some((r) => Number.isFinite(r.wallSeconds)) ? 'not run yet'
+    : measuredSets.length && !rows.some((r) => !r.measured && Number.isFinite(r.wallSeconds)) ? `${measuredSets.join(', ')} measured (${span(measuredSets.map((s) => map.get(s)))}); the rest not timed`
     : measuredSets.length ? `${measuredSets.join(', ')} measured (${span(measuredSets.map((s) => map.get(s)))}); the rest projected: ${projection}`
     : `projected: ${projection}`;
   return { label, measured: all, complete, missing: rows.filter((r) => !Number.isFinite(r.wallSeconds)).map((r) => r.set), measuredSets, sets: SETS, wallSeconds, how,
@@ -137,7 +138,7 @@ const md = [
   `Goal (issue 14): under ${GOAL_H} hours. Commands: \`scripts/table2-timing.sh halving\` (and \`full\`, \`queue\`), then \`node scripts/table2-timing.mjs\`.`,
   '',
 ];
-for (const [title, map, rows] of [['successive halving (η = 3), 2 local threads', halving, halvingRows], ['full schedule, 2 local threads', full, fullRows], ['successive halving, job queue with 2 local worker processes', queue, queueRows]]) {
+for (const [title, map, rows, conf] of [['successive halving (η = 3), 2 local threads', halving, halvingRows, 'halving'], ['full schedule, 2 local threads', full, fullRows, 'full'], ['successive halving, job queue with 2 local worker processes', queue, queueRows, 'queue']]) {
   md.push(`## Per set, ${title}`, '');
   if (map.size) md.push(`Machine: ${machineOf(map)}. Commit: ${commitOf(map)}.`, '');
   md.push('| set | how | start | wall-clock | summed trial time | concurrency | trial files |', '|---|---|---|---|---|---|---|');
@@ -145,6 +146,7 @@ for (const [title, map, rows] of [['successive halving (η = 3), 2 local threads
     const l = map.get(r.set);
     if (l) md.push(`| ${r.set} | measured | ${l.start} | ${m(l.wallSeconds)} min | ${m(l.trialSeconds)} min | ${(l.trialSeconds / l.wallSeconds).toFixed(2)} | ${l.trialFiles} |`);
     else if (Number.isFinite(r.wallSeconds)) md.push(`| ${r.set} | projected | | ${m(r.wallSeconds)} min | ${r.trialSeconds ? `${m(r.trialSeconds)} min` : ''} | ${r.concurrency ? r.concurrency.toFixed(2) : ''} | |`);
+    else if (existsSync(join(base, conf, r.set, 'trials'))) md.push(`| ${r.set} | run, but not timed end to end (no timing line; see its log) | | | | | ${readdirSync(join(base, conf, r.set, 'trials')).length} |`);
     else md.push(`| ${r.set} | not run yet | | | | | |`);
   }
   md.push('');

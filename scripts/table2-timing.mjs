@@ -146,7 +146,7 @@ for (const [title, map, rows, conf] of [['successive halving (η = 3), 2 local t
     const l = map.get(r.set);
     if (l) md.push(`| ${r.set} | measured | ${l.start} | ${m(l.wallSeconds)} min | ${m(l.trialSeconds)} min | ${(l.trialSeconds / l.wallSeconds).toFixed(2)} | ${l.trialFiles} |`);
     else if (Number.isFinite(r.wallSeconds)) md.push(`| ${r.set} | projected | | ${m(r.wallSeconds)} min | ${r.trialSeconds ? `${m(r.trialSeconds)} min` : ''} | ${r.concurrency ? r.concurrency.toFixed(2) : ''} | |`);
-    else if (existsSync(join(base, conf, r.set, 'trials'))) md.push(`| ${r.set} | run, but not timed end to end (no timing line; see its log) | | | | | ${readdirSync(join(base, conf, r.set, 'trials')).length} |`);
+    else if (existsSync(join(base, conf, r.set, 'trials'))) md.push(`| ${r.set} | run, but not timed end to end (no timing line; docs/results/table2-speedup.md says why) | | | | | ${readdirSync(join(base, conf, r.set, 'trials')).length} |`);
     else md.push(`| ${r.set} | not run yet | | | | | |`);
   }
   md.push('');

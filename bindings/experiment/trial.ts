@@ -9,7 +9,7 @@ import { Batcher } from '../data/batcher.js';
 import { WaveBatcher } from '../data/speech.js';
 import type { PianoRollDataset } from '../data/pianoroll.js';
 import { trainAsync, evaluateNllScores, type EpochRecord, type CheckpointOptions, type TrainCheckpoint, type TrainConfig } from '../train/trainer.js';
-import { runFingerprint } from '../train/checkpoint.js';
+import { checkFingerprint, runFingerprint } from '../train/checkpoint.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ModelConfig, Unit } from '../model/types.js';
 import type { Model } from '../model/model.js';
@@ -246,7 +246,7 @@ function continuation(ck: TrainCheckpoint, now: Record<string, unknown>, epochs:
   savedTrain.patience = nowTrain.patience;
   savedSpec.id = nowSpec.id;
   savedSpec.patience = nowSpec.patience;
-  if (JSON.stringify(saved) !== JSON.stringify(now)) return undefined;
+  try { checkFingerprint(saved, now); } catch { return undefined; } // another run's checkpoint
   const { stopped: _s, ...going } = st;
   return { ...ck, fingerprint: now, schedule: going };
 }
